@@ -1,0 +1,3 @@
+from zsync.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,2 @@
+__version__ = "0.1.0"
+PROJECT_URL = "https://github.com/zsync-org/zenodo-sync"

@@ -1,0 +1,183 @@
+"""Value types shared by the layers of zsync: the config model, local files and remote records.
+
+All frozen. The config model is what `zsync.config.load_config` returns; the remote types are what
+`zsync.api.ZenodoClient` returns (never a `requests.Response`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from zsync.errors import FieldError
+
+# --------------------------------------------------------------------------- config model
+
+
+@dataclass(frozen=True)
+class Affiliation:
+    """Exactly one of `ror` (a ROR id, 9 characters, no URL prefix) and `name` is set."""
+
+    ror: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Creator:
+    """A creator. `kind` is "personal" (family_name required) or "organizational" (name required).
+
+    For a personal creator written as `name: 'Family, Given'` the loader fills family_name and
+    given_name by splitting at the first comma and keeps `name` as written.
+    `identifiers` holds (scheme, identifier) pairs, scheme in {"orcid", "isni"}.
+    """
+
+    kind: Literal["personal", "organizational"]
+    family_name: str | None = None
+    given_name: str | None = None
+    name: str | None = None
+    identifiers: tuple[tuple[str, str], ...] = ()
+    affiliations: tuple[Affiliation, ...] = ()
+
+
+@dataclass(frozen=True)
+class RelatedIdentifier:
+    scheme: str
+    identifier: str
+    relation_type: str
+    resource_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Award:
+    """Either `id` (a vocabulary award id such as "00k4n6c32::101001234") or title/number/identifiers."""
+
+    id: str | None = None
+    title: str | None = None
+    number: str | None = None
+    identifiers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Funding:
+    """Exactly one of `funder_ror` and `funder_name`; `award` optional."""
+
+    funder_ror: str | None = None
+    funder_name: str | None = None
+    award: Award | None = None
+
+
+@dataclass(frozen=True)
+class Access:
+    record: Literal["public", "restricted"] = "public"
+    files: Literal["public", "restricted"] = "public"
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    version: str
+    creators: tuple[Creator, ...]
+    resource_type: str
+    licenses: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    publisher: str | None = None
+    copyright: str | None = None
+    related: tuple[RelatedIdentifier, ...] = ()
+    funding: tuple[Funding, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated zenodo.yaml. Paths are absolute (resolved against the config file's folder, `~` expanded).
+
+    `lines` maps a field path as used in messages ("metadata.creators[1].identifiers.orcid") to its
+    line in the config file, so later problems (a server's per-field error) can point at the line.
+    """
+
+    source: Path
+    endpoint: str
+    path_record_id: Path
+    metadata: Metadata
+    paths: tuple[Path, ...]
+    path_token: Path | None = None
+    code_repository: str | None = None
+    path_readme: Path | None = None
+    access: Access = field(default_factory=Access)
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def with_version(self, version: str) -> Config:
+        """A copy whose metadata.version is `version` (the action's `version` input, a release tag)."""
+        return replace(self, metadata=replace(self.metadata, version=version))
+
+    def line_of(self, field_path: str) -> int | None:
+        """The config line of `field_path` or of its nearest ancestor that has one."""
+        path = field_path
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return None
+
+
+# --------------------------------------------------------------------------- local files
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A file to publish: its Zenodo key (the base name), where it is, its size and MD5 (hex)."""
+
+    key: str
+    path: Path
+    size_bytes: int
+    md5: str
+
+
+# --------------------------------------------------------------------------- remote state
+
+FileStatus = Literal["pending", "completed", "failed"]
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A file entry of a draft or record. `md5` is hex without the "md5:" prefix, None while pending."""
+
+    key: str
+    size_bytes: int | None
+    md5: str | None
+    status: FileStatus = "completed"
+
+
+@dataclass(frozen=True)
+class RemoteRecord:
+    """A draft or a published record as the InvenioRDM API returns it (vnd.inveniordm.v1+json).
+
+    `is_published` is true for published records *and* their edit drafts; `is_draft` says whether
+    this document came from a `/draft` endpoint. `files` is the document's `files.entries`, which may
+    be absent or incomplete in list views: use `ZenodoClient.list_files` for the authority.
+    `document` is the raw JSON (without the `ui` block), read-only by convention.
+    """
+
+    id: str
+    parent_id: str | None
+    is_published: bool
+    is_draft: bool
+    status: str | None
+    revision_id: int | None
+    doi: str | None
+    concept_doi: str | None
+    html_url: str | None
+    version_index: int | None
+    metadata: Mapping[str, Any]
+    access: Mapping[str, Any]
+    custom_fields: Mapping[str, Any]
+    files: tuple[RemoteFile, ...] = ()
+    errors: tuple[FieldError, ...] = ()
+    document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def version(self) -> str | None:
+        value = self.metadata.get("version")
+        return value if isinstance(value, str) else None
