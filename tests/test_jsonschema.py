@@ -1,0 +1,88 @@
+"""The shipped JSON Schema is current, valid draft-07, accepts every valid config and rejects the
+structural mistakes it can see (checksums and files are left to `zsync validate`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from zsync.jsonschema import MODELINE, SCHEMA_URL, build_schema, render_schema
+
+ROOT = Path(__file__).parent.parent
+SHIPPED = ROOT / "zsync" / "zenodo-yaml.schema.json"
+CONFIGS = Path(__file__).parent / "configs"
+VALID = [ROOT / "examples" / "zenodo.yaml", *sorted((CONFIGS / "valid").glob("*.yaml"))]
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft7Validator:
+    schema = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
+
+
+def test_shipped_schema_is_freshly_generated() -> None:
+    assert SHIPPED.read_text(encoding="utf-8") == render_schema(), (
+        "regenerate: python -m zsync.jsonschema > zsync/zenodo-yaml.schema.json"
+    )
+
+
+def test_schema_is_draft_07_with_descriptions_everywhere() -> None:
+    schema = build_schema()
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert schema["$id"] == SCHEMA_URL
+    assert schema["additionalProperties"] is False
+
+    def walk(node: dict[str, object], where: str) -> None:
+        for name, child in (node.get("properties") or {}).items():  # type: ignore[attr-defined]
+            assert child.get("description"), f"{where}.{name} has no description"
+            walk(child, f"{where}.{name}")
+            if child.get("type") == "object" and "propertyNames" not in child:
+                assert child["additionalProperties"] is False, f"{where}.{name} allows unknown keys"
+            if isinstance(child.get("items"), dict):
+                walk(child["items"], f"{where}.{name}[]")
+
+    walk(schema, "")
+
+
+def test_example_carries_the_modeline() -> None:
+    assert (ROOT / "examples" / "zenodo.yaml").read_text().splitlines()[0] == MODELINE
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
+def test_valid_configs_validate(path: Path, validator: jsonschema.Draft7Validator) -> None:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert [error.message for error in validator.iter_errors(document)] == []
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "version_float",
+        "version_int",
+        "access_record_restricted",
+        "metadata_unknown_key_titel",
+        "resource_type_typo",
+        "license_unknown",
+        "award_title_without_number",
+        "award_id_with_title",
+        "affiliation_ror_and_name",
+        "funder_ror_and_name",
+        "paths_empty",
+        "creators_empty",
+        "creator_organization_with_family_name",
+        "creator_name_and_family_name",
+        "related_missing_identifier",
+        "related_relation_type_typo",
+        "endpoint_missing_api",
+        "orcid_format",
+        "title_too_short",
+    ],
+)
+def test_schema_rejects_structural_mistakes(case: str, validator: jsonschema.Draft7Validator) -> None:
+    document = yaml.safe_load((CONFIGS / f"{case}.yaml").read_text(encoding="utf-8"))
+    assert list(validator.iter_errors(document)), f"the schema accepts {case}"

@@ -1,0 +1,291 @@
+"""Generate the JSON Schema (draft-07) of zenodo.yaml, for editors (yaml-language-server) and linters.
+
+The enums come from `zsync.vocabulary` and the limits from `zsync.config`, so the schema follows the
+loader; `tests/test_jsonschema.py` fails when the shipped `zenodo-yaml.schema.json` is stale.
+Regenerate it with `python -m zsync.jsonschema > zsync/zenodo-yaml.schema.json`.
+
+The schema is a first line of defence only: checksums (ORCID, ISNI, ROR, ISBN, ...), file checks
+and the "did you mean" hints exist only in `zsync validate`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from zsync import config, vocabulary
+
+SCHEMA_URL = "https://raw.githubusercontent.com/zsync-org/zenodo-sync/v1/zsync/zenodo-yaml.schema.json"
+MODELINE = f"# yaml-language-server: $schema={SCHEMA_URL}"
+
+_ORCID = r"^(https?://orcid\.org/)?[0-9]{4}-?[0-9]{4}-?[0-9]{4}-?[0-9]{3}[0-9Xx]$"
+_ISNI = r"^(https?://isni\.org/isni/)?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{3}[0-9Xx]$"
+_ROR = r"^(https?://ror\.org/)?0[0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{6}[0-9]{2}$"
+_HTTP_URL = r"^https?://[^\s/?#]+"
+
+Schema = dict[str, Any]
+
+
+def _string(description: str, **extra: Any) -> Schema:
+    return {"type": "string", "minLength": 1, "description": description, **extra}
+
+
+def _object(description: str, properties: Schema, **extra: Any) -> Schema:
+    return {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "additionalProperties": False,
+        **extra,
+    }
+
+
+def _organisation(description: str) -> Schema:
+    return _object(
+        description,
+        {
+            "ror": _string(
+                "The ROR id (9 characters, e.g. 00cv9y106; a https://ror.org/ prefix is removed). "
+                "Find it on https://ror.org/.",
+                pattern=_ROR,
+            ),
+            "name": _string("The name, when the organisation has no ROR id."),
+        },
+        minProperties=1,
+        maxProperties=1,
+    )
+
+
+def _creator() -> Schema:
+    person_or_org = {
+        "if": {"properties": {"type": {"const": "organizational"}}, "required": ["type"]},
+        "then": {
+            "required": ["name"],
+            "not": {"anyOf": [{"required": ["family_name"]}, {"required": ["given_name"]}]},
+        },
+        "else": {
+            "oneOf": [
+                {"required": ["family_name"], "not": {"required": ["name"]}},
+                {
+                    "required": ["name"],
+                    "not": {"anyOf": [{"required": ["family_name"]}, {"required": ["given_name"]}]},
+                },
+            ]
+        },
+    }
+    return _object(
+        "A creator. A person gives family_name (and given_name), or name: 'Family, Given' "
+        "(split at the first comma). An organisation gives type: organizational and name. "
+        "A name without a comma and without type is refused: it is unclear what it is.",
+        {
+            "type": {
+                "type": "string",
+                "enum": list(vocabulary.CREATOR_TYPES),
+                "default": "personal",
+                "description": "personal (the default) or organizational.",
+            },
+            "family_name": _string("The family name(s) of a person."),
+            "given_name": _string("The given name(s) of a person."),
+            "name": _string(
+                "A person as 'Family, Given' (split at the first comma), or the name of an organisation "
+                "(with type: organizational).",
+                examples=["Doe, Jane"],
+            ),
+            "identifiers": _object(
+                "Identifiers of the creator: orcid and isni for a person; isni and ror for an organisation.",
+                {
+                    "orcid": _string(
+                        "ORCID iD 0000-0000-0000-000X "
+                        "(checksum verified; a https://orcid.org/ prefix is removed).",
+                        pattern=_ORCID,
+                    ),
+                    "isni": _string(
+                        "ISNI, 16 characters, spaces allowed (checksum verified).", pattern=_ISNI
+                    ),
+                    "ror": _string("ROR id of an organisational creator.", pattern=_ROR),
+                },
+            ),
+            "affiliations": {
+                "type": "array",
+                "description": "Affiliations, each with exactly one of ror and name; no duplicates.",
+                "items": _organisation("An affiliation: exactly one of ror and name."),
+            },
+        },
+        **person_or_org,
+    )
+
+
+def _related() -> Schema:
+    return _object(
+        "A related resource: 'this dataset {relation_type} the related resource'.",
+        {
+            "scheme": {
+                "type": "string",
+                "enum": list(vocabulary.IDENTIFIER_SCHEMES),
+                "description": "The identifier scheme.",
+            },
+            "identifier": _string(
+                "The identifier, valid for its scheme (doi: 10.NNNN/..., a https://doi.org/ prefix "
+                "is removed; url: http(s) with a host; isbn/issn with their check digits; ...).",
+                examples=["10.5281/zenodo.1234567"],
+            ),
+            "relation_type": {
+                "type": "string",
+                "enum": list(vocabulary.RELATION_TYPES),
+                "description": "How this dataset relates to the resource.",
+            },
+            "resource_type": {
+                "type": "string",
+                "enum": list(vocabulary.RESOURCE_TYPES),
+                "description": "The type of the related resource (optional).",
+            },
+        },
+        required=["scheme", "identifier", "relation_type"],
+    )
+
+
+def _funding() -> Schema:
+    award_identifier = {
+        "type": "object",
+        "description": "One identifier as {scheme: identifier}, e.g. {url: 'https://example.org/award/1'}.",
+        "propertyNames": {"enum": list(vocabulary.IDENTIFIER_SCHEMES)},
+        "additionalProperties": {"type": "string", "minLength": 1},
+        "minProperties": 1,
+        "maxProperties": 1,
+    }
+    award = _object(
+        "The award: either id alone (Zenodo's award id, e.g. '00k4n6c32::101001234'), or title and number "
+        "(Zenodo refuses an award with only one of the two) with optional identifiers.",
+        {
+            "id": _string("Zenodo's award id: funder ROR id, '::', award number."),
+            "title": _string("The full title of the award."),
+            "number": _string("The award number (quote it if it is all digits)."),
+            "identifiers": {
+                "type": "array",
+                "items": award_identifier,
+                "description": "Identifiers of the award.",
+            },
+        },
+        oneOf=[
+            {"required": ["id"], "maxProperties": 1},
+            {"required": ["title", "number"], "not": {"required": ["id"]}},
+        ],
+    )
+    return _object(
+        "A funding entry: the funder and, optionally, the award.",
+        {"funder": _organisation("The funder: exactly one of ror and name."), "award": award},
+        required=["funder"],
+    )
+
+
+def _metadata() -> Schema:
+    license_id = {"type": "string", "enum": list(vocabulary.license_ids())}
+    return _object(
+        "Metadata of the Zenodo record.",
+        {
+            "title": _string(
+                "The title, at least 3 characters (not counting leading and trailing spaces).",
+                minLength=config.MIN_TITLE_CHARS,
+                pattern=r"^\s*\S[\s\S]+\S\s*$",
+            ),
+            "version": _string(
+                "The version, as a string: quote it (version: '1.0'), YAML reads 1.0 as a number.",
+                examples=["1.0.0"],
+            ),
+            "keywords": {"type": "array", "items": _string("A keyword."), "description": "Keywords."},
+            "license": {
+                "description": "One SPDX licence id or a list of them, in lower case as Zenodo lists them "
+                "(zsync lower-cases ids written in upper case); see https://spdx.org/licenses/.",
+                "anyOf": [license_id, {"type": "array", "items": license_id, "uniqueItems": True}],
+            },
+            "resource_type": {
+                "type": "string",
+                "enum": list(vocabulary.RESOURCE_TYPES),
+                "description": "The type of the record.",
+            },
+            "publisher": _string("The publisher, e.g. Zenodo."),
+            "copyright": _string("A copyright statement."),
+            "creators": {
+                "type": "array",
+                "minItems": 1,
+                "items": _creator(),
+                "description": "The creators, at least one.",
+            },
+            "related": {"type": "array", "items": _related(), "description": "Related resources."},
+            "funding": {"type": "array", "items": _funding(), "description": "Funding of the work."},
+        },
+        required=["title", "version", "resource_type", "creators"],
+    )
+
+
+def build_schema() -> Schema:
+    """The JSON Schema of zenodo.yaml as a dict."""
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": SCHEMA_URL,
+        "title": "zenodo.yaml",
+        **_object(
+            "The configuration of zsync: a Zenodo record (metadata and files) kept in a git "
+            "repository. Relative paths resolve against the folder of this file; ~ expands.",
+            {
+                "path_record_id": _string(
+                    "The file that holds the id of the record (one number); zsync writes it. "
+                    "Commit it to the repository.",
+                    default=config.DEFAULT_RECORD_ID_FILE,
+                ),
+                "endpoint": _string(
+                    "Zenodo's API: https://zenodo.org/api or https://sandbox.zenodo.org/api (separate "
+                    "accounts). http is accepted only for a local test server (127.0.0.1, localhost, ::1).",
+                    examples=list(config.KNOWN_ENDPOINTS),
+                    pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?/api/?$",
+                ),
+                "path_token": _string(
+                    "A file holding the Zenodo token, used when ZENODO_TOKEN is not set (also from .env). "
+                    "Never commit the token."
+                ),
+                "metadata": _metadata(),
+                "code_repository": _string("The URL of the source code repository.", pattern=_HTTP_URL),
+                "path_readme": _string(
+                    "A Markdown (.md) or HTML (.html) file, shown as the description of the record.",
+                    pattern=r"\.([mM][dD]|[hH][tT][mM][lL])$",
+                ),
+                "paths": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": config.MAX_FILES,
+                    "items": _string("A file to publish, by path."),
+                    "description": f"The files to publish: at least 1, at most {config.MAX_FILES}, "
+                    "not empty, at most 50 GB each and in total. Zenodo has no folders: a file is "
+                    "published under its base name, so base names must differ. Zip a directory first.",
+                },
+                "access": _object(
+                    "Who may see the record and its files.",
+                    {
+                        "record": {
+                            "type": "string",
+                            "enum": ["public"],
+                            "default": "public",
+                            "description": "Must be public: Zenodo refuses restricted records.",
+                        },
+                        "files": {
+                            "type": "string",
+                            "enum": list(vocabulary.ACCESS_LEVELS),
+                            "default": "public",
+                            "description": "public or restricted.",
+                        },
+                    },
+                ),
+            },
+            required=["endpoint", "metadata", "paths"],
+        ),
+    }
+
+
+def render_schema() -> str:
+    """The schema as the text of zenodo-yaml.schema.json."""
+    return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render_schema())
