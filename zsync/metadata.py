@@ -1,0 +1,586 @@
+"""Config -> InvenioRDM draft document, the README as HTML, and the comparison of owned fields.
+
+`render_document` builds the complete body of `POST /records` and `PUT /records/{id}/draft` (a PUT
+replaces `metadata` and `custom_fields` wholesale, so the document is always complete).
+`owned_view` projects a document, ours or the server's, onto the fields zsync owns and normalises
+what the server does to what we send (vocabulary titles added, names filled in, HTML and Unicode
+sanitised, identifiers normalised), so that `diff_owned` reports only real changes.
+Pure: no network, no environment; `render_description` reads the one file it is given.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from zsync.errors import ConfigError, Problem
+from zsync.models import Affiliation, Award, Config, Creator, Funding, RelatedIdentifier
+from zsync.plan import FieldChange
+
+__all__ = [
+    "OWNED_FIELDS",
+    "FieldChange",
+    "diff_owned",
+    "normalize_html",
+    "owned_view",
+    "render_description",
+    "render_document",
+]
+
+#: The fields zsync owns, in the order changes are reported. `publication_date` is not one of them:
+#: the engine decides it (today for a new draft or version, the record's own date when editing).
+#: `files.default_preview` is compared only when both documents carry a `files` block.
+OWNED_FIELDS: tuple[str, ...] = (
+    "metadata.resource_type",
+    "metadata.title",
+    "metadata.version",
+    "metadata.publisher",
+    "metadata.copyright",
+    "metadata.description",
+    "metadata.creators",
+    "metadata.subjects",
+    "metadata.rights",
+    "metadata.related_identifiers",
+    "metadata.funding",
+    "custom_fields.code:codeRepository",
+    "access.record",
+    "access.files",
+    "files.default_preview",
+)
+
+CODE_REPOSITORY_FIELD = "code:codeRepository"
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_document(
+    config: Config, *, publication_date: str | None = None, default_preview: bool = True
+) -> dict[str, Any]:
+    """The draft document for `config`: `{"metadata", "access", "files", "custom_fields"}`.
+
+    Optional fields that are absent are left out rather than sent as null or empty, because the
+    schema rejects empty strings for several of them (copyright, description).
+    `publication_date` is the caller's decision; None leaves it out.
+    `default_preview=False` leaves `files.default_preview` out: the server refuses a PUT whose
+    default preview is not yet a file of the draft ('No file with key ...'), so a PUT that precedes
+    the uploads must not name one.
+    """
+    md = config.metadata
+    metadata: dict[str, Any] = {
+        "resource_type": {"id": md.resource_type},
+        "title": md.title,
+    }
+    if publication_date is not None:
+        metadata["publication_date"] = publication_date
+    metadata["creators"] = [_render_creator(c) for c in md.creators]
+    if config.path_readme is not None:
+        description = render_description(config.path_readme)
+        if description.strip():
+            metadata["description"] = description
+    if md.version:
+        metadata["version"] = md.version
+    if md.publisher:
+        metadata["publisher"] = md.publisher
+    if md.copyright:
+        metadata["copyright"] = md.copyright
+    if md.licenses:
+        metadata["rights"] = [{"id": lic.lower()} for lic in md.licenses]
+    if md.keywords:
+        metadata["subjects"] = [{"subject": kw} for kw in md.keywords]
+    if md.related:
+        metadata["related_identifiers"] = [_render_related(r) for r in md.related]
+    if md.funding:
+        metadata["funding"] = [_render_funding(f) for f in md.funding]
+
+    keys = [path.name for path in config.paths]
+    files: dict[str, Any] = {"enabled": True, "order": keys}
+    if keys and default_preview:
+        files["default_preview"] = keys[0]
+
+    custom_fields: dict[str, Any] = {}
+    if config.code_repository:
+        custom_fields[CODE_REPOSITORY_FIELD] = config.code_repository
+
+    return {
+        "metadata": metadata,
+        "access": {"record": config.access.record, "files": config.access.files},
+        "files": files,
+        "custom_fields": custom_fields,
+    }
+
+
+def _split_name(name: str) -> tuple[str, str | None]:
+    """'Family, Given' -> ('Family', 'Given'); a name without a comma is all family name."""
+    family, sep, given = name.partition(",")
+    return family.strip(), (given.strip() or None) if sep else None
+
+
+def _render_creator(creator: Creator) -> dict[str, Any]:
+    person: dict[str, Any]
+    if creator.kind == "personal":
+        family, given = creator.family_name, creator.given_name
+        if not family and creator.name:
+            family, given = _split_name(creator.name)
+        person = {"type": "personal", "family_name": family}
+        if given:
+            person["given_name"] = given
+    else:
+        person = {"type": "organizational", "name": creator.name}
+    if creator.identifiers:
+        person["identifiers"] = [{"scheme": s, "identifier": i} for s, i in creator.identifiers]
+    rendered: dict[str, Any] = {"person_or_org": person}
+    if creator.affiliations:
+        rendered["affiliations"] = [_render_affiliation(a) for a in creator.affiliations]
+    return rendered
+
+
+def _render_affiliation(affiliation: Affiliation) -> dict[str, str]:
+    # The schema wants an id xor a name: with both, the server keeps the vocabulary's name anyway.
+    if affiliation.ror:
+        return {"id": affiliation.ror}
+    return {"name": affiliation.name or ""}
+
+
+def _render_related(related: RelatedIdentifier) -> dict[str, Any]:
+    rendered: dict[str, Any] = {
+        "identifier": related.identifier,
+        "scheme": related.scheme,
+        "relation_type": {"id": related.relation_type},
+    }
+    if related.resource_type:
+        rendered["resource_type"] = {"id": related.resource_type}
+    return rendered
+
+
+def _render_award(award: Award) -> dict[str, Any]:
+    if award.id:
+        return {"id": award.id}
+    rendered: dict[str, Any] = {}
+    if award.title:
+        rendered["title"] = {"en": award.title}
+    if award.number:
+        rendered["number"] = award.number
+    if award.identifiers:
+        rendered["identifiers"] = [{"scheme": s, "identifier": i} for s, i in award.identifiers]
+    return rendered
+
+
+def _render_funding(funding: Funding) -> dict[str, Any]:
+    funder = {"id": funding.funder_ror} if funding.funder_ror else {"name": funding.funder_name}
+    rendered: dict[str, Any] = {"funder": funder}
+    if funding.award is not None:
+        award = _render_award(funding.award)
+        if award:
+            rendered["award"] = award
+    return rendered
+
+
+_MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+_HTML_SUFFIXES = frozenset({".html", ".htm"})
+
+
+def render_description(path: Path) -> str:
+    """The description for `path_readme`: Markdown (.md) as HTML, HTML (.html) as it is.
+
+    Markdown is CommonMark plus tables (markdown-it-py's "commonmark" preset), so what renders on
+    GitHub renders the same on Zenodo, apart from what Zenodo's sanitiser strips (images, h6, ...).
+    """
+    suffix = path.suffix.lower()
+    if suffix not in _MARKDOWN_SUFFIXES | _HTML_SUFFIXES:
+        raise ConfigError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    "path_readme",
+                    f"cannot turn a '{path.suffix}' file into a description",
+                    "use a Markdown (.md) or HTML (.html) file",
+                )
+            ]
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            [Problem(str(path), None, "path_readme", f"cannot read the readme: {exc}", None)]
+        ) from exc
+    if suffix in _HTML_SUFFIXES:
+        return text
+    return str(MarkdownIt("commonmark").enable("table").render(text))
+
+
+# --------------------------------------------------------------------------- text normalisation
+
+# What the server's sanitize_unicode (ftfy.fix_text) changes, in the cases that occur in metadata:
+# curly quotes, Latin ligatures, full-width forms, line breaks, NFC, zero-width spaces, controls.
+_SINGLE_QUOTES = re.compile("[\u02bc\u2018-\u201b]")
+_DOUBLE_QUOTES = re.compile("[\u201c-\u201f]")
+_NFKC_CHARS = re.compile("[\u0132\u0133\u01c4-\u01cc\u01f1-\u01f3\ufb00-\ufb06\u3000\uff01-\uffee]")
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\ufffe\uffff]")
+_LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029\x85]")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _clean_unicode(text: str) -> str:
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _CONTROL_CHARS.sub("", text)
+    text = _SINGLE_QUOTES.sub("'", text)
+    text = _DOUBLE_QUOTES.sub('"', text)
+    text = _NFKC_CHARS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def _plain(value: Any) -> str | None:
+    """A plain-text field as the server stores it; None for absent or empty."""
+    if not isinstance(value, str):
+        return None
+    text = _clean_unicode(value)
+    if "<" not in text:
+        # ftfy unescapes HTML entities in text that contains no tags.
+        text = html.unescape(text)
+    return text or None
+
+
+# --------------------------------------------------------------------------- HTML normalisation
+
+# Tags and attributes both sanitiser configurations in InvenioRDM keep (invenio-config's and
+# marshmallow-utils' defaults; Zenodo runs one of them). Everything else is unwrapped (the text
+# stays) on both sides of a comparison, so a tag only one of them keeps never shows as a change.
+_KEPT_TAGS = frozenset(
+    {
+        *("a", "abbr", "acronym", "b", "blockquote", "br", "code", "div", "em", "i", "li", "ol", "p"),
+        *("h1", "h2", "h3", "h4", "h5", "pre", "span", "strike", "strong", "sub", "sup", "u", "ul"),
+        # Not tbody: when thead is stripped, the parser re-inserts implied <tbody> elements.
+        *("table", "td", "th", "tr"),
+    }
+)
+_KEPT_ATTRS: Mapping[str, frozenset[str]] = {
+    "a": frozenset({"href", "title", "name", "rel"}),
+    "abbr": frozenset({"title"}),
+    "acronym": frozenset({"title"}),
+}
+_VOID_TAGS = frozenset({"br", "hr", "img", "input", "col", "wbr", "meta", "link", "source", "area"})
+_DROP_CONTENT_TAGS = frozenset({"script", "style"})
+# Whitespace next to these is layout, not content ("<p> Hi </p>" renders as "<p>Hi</p>").
+_BLOCK_TAGS = frozenset(
+    {
+        *("blockquote", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre"),
+        *("table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"),
+    }
+)
+
+
+class _Canonicaliser(HTMLParser):
+    """Re-serialises HTML as (kind, text, tag) tokens: kind is "tag" or "text"."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tokens: list[tuple[str, str, str]] = []
+        self.pre_depth = 0
+        self.drop_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROP_CONTENT_TAGS:
+            self.drop_depth += 1
+            return
+        if tag == "pre":
+            self.pre_depth += 1
+        allowed = _KEPT_ATTRS.get(tag, frozenset())
+        kept = sorted((k, v or "") for k, v in attrs if k in allowed)
+        text = "".join(f' {k}="{html.escape(v, quote=True)}"' for k, v in kept)
+        self.tokens.append(("tag", f"<{tag}{text}>" if tag in _KEPT_TAGS else "", tag))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID_TAGS:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROP_CONTENT_TAGS:
+            self.drop_depth = max(0, self.drop_depth - 1)
+            return
+        if tag == "pre":
+            self.pre_depth = max(0, self.pre_depth - 1)
+        if tag not in _VOID_TAGS:
+            self.tokens.append(("tag", f"</{tag}>" if tag in _KEPT_TAGS else "", tag))
+
+    def handle_data(self, data: str) -> None:
+        if self.drop_depth:
+            return
+        kind = "pre" if self.pre_depth else "text"
+        if kind == "text":
+            data = _WHITESPACE.sub(" ", data)
+        if self.tokens and self.tokens[-1][0] == kind:  # the parser may split a text run
+            data = self.tokens.pop()[1] + data
+        self.tokens.append((kind, data, ""))
+
+    def result(self) -> str:
+        # An unwrapped inline tag leaves nothing, so the text on either side joins up again.
+        tokens: list[tuple[str, str, str]] = []
+        for token in self.tokens:
+            if token[0] == "tag" and not token[1] and token[2] not in _BLOCK_TAGS:
+                continue
+            if tokens and token[0] != "tag" and tokens[-1][0] == token[0]:
+                joined = tokens.pop()[1] + token[1]
+                token = (token[0], _WHITESPACE.sub(" ", joined) if token[0] == "text" else joined, "")
+            tokens.append(token)
+        out: list[str] = []
+        for n, (kind, text, _tag) in enumerate(tokens):
+            if kind == "tag":
+                out.append(text)
+                continue
+            if kind == "text":
+                before = tokens[n - 1][2] if n > 0 else "p"
+                after = tokens[n + 1][2] if n + 1 < len(tokens) else "p"
+                if before in _BLOCK_TAGS:
+                    text = text.lstrip()
+                if after in _BLOCK_TAGS:
+                    text = text.rstrip()
+            out.append(html.escape(text, quote=False))
+        return "".join(out).strip()
+
+
+def normalize_html(value: str) -> str:
+    """A canonical form of an HTML fragment, for comparison only (never sent).
+
+    Absorbs what Zenodo's sanitiser (bleach) does to the description we send: Unicode fixes,
+    attribute order and quoting, `<br />` vs `<br>`, entity spelling, tags and attributes it strips
+    (unwrapped here, on both sides: their text stays), whitespace. Outside `<pre>`, runs of
+    whitespace become one space and whitespace next to a block tag goes; inside `<pre>` whitespace
+    is kept, so a change in a code block still counts.
+    """
+    parser = _Canonicaliser()
+    parser.feed(_clean_unicode(value))
+    parser.close()
+    return parser.result()
+
+
+# --------------------------------------------------------------------------- identifiers
+
+_DOI = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d+(?:\.\d+)*/.+)$", re.IGNORECASE)
+_ORCID_URL = re.compile(r"^(?:https?://)?(?:www\.)?orcid\.org/", re.IGNORECASE)
+_ROR_URL = re.compile(r"^(?:https?://)?(?:www\.)?ror\.org/", re.IGNORECASE)
+_HANDLE = re.compile(r"^(?:hdl:|https?://hdl\.handle\.net/)?(.+)$", re.IGNORECASE)
+
+
+def _normalise_identifier(scheme: str, identifier: str) -> str:
+    """The identifier as idutils.normalize_pid leaves it on the server, for the common schemes."""
+    value = identifier.strip()
+    if scheme == "doi":
+        match = _DOI.match(value)
+        return match.group(1) if match else value
+    if scheme == "orcid":
+        digits = _ORCID_URL.sub("", value).replace("-", "").replace(" ", "")
+        return "-".join(digits[i : i + 4] for i in range(0, 16, 4)) if len(digits) == 16 else value
+    if scheme == "ror":
+        return _ROR_URL.sub("", value)
+    if scheme == "handle":
+        match = _HANDLE.match(value)
+        return match.group(1) if match else value
+    if scheme == "arxiv":
+        return value if value.startswith("arXiv:") else "arXiv:" + re.sub("^arxiv:", "", value, flags=re.I)
+    if scheme == "urn":
+        return value if value.lower().startswith("urn:") else f"urn:{value}"
+    if scheme == "issn":
+        compact = value.replace(" ", "").replace("-", "").upper()
+        return f"{compact[:4]}-{compact[4:]}"
+    return value
+
+
+def _identifiers(value: Any) -> list[dict[str, str]]:
+    """An identifier set, sorted: the server keeps it as a set, order carries no meaning."""
+    result = set()
+    for item in _list(value):
+        scheme = (_plain(item.get("scheme")) or "").lower()
+        identifier = _plain(item.get("identifier"))
+        if identifier:
+            result.add((scheme, _normalise_identifier(scheme, identifier)))
+    return [{"scheme": s, "identifier": i} for s, i in sorted(result)]
+
+
+# --------------------------------------------------------------------------- owned view
+
+
+def _list(value: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        return []
+    return [item for item in value if isinstance(item, Mapping)]
+
+
+def _vocab_id(value: Any) -> str | None:
+    """A vocabulary reference: we send {"id"}, the server answers {"id", "title", ...}."""
+    if isinstance(value, Mapping):
+        return _plain(value.get("id"))
+    return _plain(value)
+
+
+def _i18n(value: Any) -> str | None:
+    """An i18n string ({"en": ...}) or a bare string, as its English (or only) text."""
+    if isinstance(value, Mapping):
+        text = value.get("en")
+        if text is None and len(value) == 1:
+            text = next(iter(value.values()))
+        return _plain(text)
+    return _plain(value)
+
+
+def _ref(value: Any) -> dict[str, str] | None:
+    """An affiliation or funder: {"id"} when it has one (the server adds "name"), else {"name"}."""
+    if not isinstance(value, Mapping):
+        return None
+    ident = _plain(value.get("id"))
+    if ident:
+        return {"id": ident.lower()}
+    name = _plain(value.get("name"))
+    return {"name": name} if name else None
+
+
+def _creator_view(creator: Mapping[str, Any]) -> dict[str, Any]:
+    person = creator.get("person_or_org")
+    person = person if isinstance(person, Mapping) else {}
+    kind = _plain(person.get("type")) or "personal"
+    view: dict[str, Any] = {"type": kind}
+    if kind == "personal":
+        # The server fills `name` as "Family, Given"; family and given names are what we own.
+        family, given = _plain(person.get("family_name")), _plain(person.get("given_name"))
+        if not family and not given and _plain(person.get("name")):
+            family, given = _split_name(_plain(person.get("name")) or "")
+        view["family_name"] = family
+        view["given_name"] = given
+    else:
+        view["name"] = _plain(person.get("name"))
+    view["identifiers"] = _identifiers(person.get("identifiers"))
+    affiliations = [_ref(a) for a in _list(creator.get("affiliations"))]
+    view["affiliations"] = [a for a in affiliations if a]
+    return view
+
+
+def _rights_view(right: Mapping[str, Any]) -> dict[str, str | None]:
+    ident = _plain(right.get("id"))
+    if ident:
+        return {"id": ident.lower()}
+    return {"title": _i18n(right.get("title"))}
+
+
+def _related_view(related: Mapping[str, Any]) -> dict[str, str | None]:
+    scheme = (_plain(related.get("scheme")) or "").lower()
+    identifier = _plain(related.get("identifier")) or ""
+    return {
+        "identifier": _normalise_identifier(scheme, identifier),
+        "scheme": scheme,
+        "relation_type": _vocab_id(related.get("relation_type")),
+        "resource_type": _vocab_id(related.get("resource_type")),
+    }
+
+
+def _funding_view(funding: Mapping[str, Any]) -> dict[str, Any]:
+    view: dict[str, Any] = {"funder": _ref(funding.get("funder"))}
+    award = funding.get("award")
+    if isinstance(award, Mapping) and award:
+        ident = _plain(award.get("id"))
+        if ident:
+            # The server expands an award id with its title, number, acronym, ...: the id is ours.
+            view["award"] = {"id": ident}
+        else:
+            view["award"] = {
+                "title": _i18n(award.get("title")),
+                "number": _plain(award.get("number")),
+                "identifiers": _identifiers(award.get("identifiers")),
+            }
+    else:
+        view["award"] = None
+    return view
+
+
+def _subject_view(subject: Mapping[str, Any]) -> str | None:
+    return _plain(subject.get("subject")) or _plain(subject.get("id"))
+
+
+def _html_or_none(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return normalize_html(value) or None
+
+
+def owned_view(
+    metadata: Mapping[str, Any],
+    custom_fields: Mapping[str, Any] | None = None,
+    access: Mapping[str, Any] | None = None,
+    files: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The normalised fields zsync owns, keyed by dotted path (see OWNED_FIELDS).
+
+    Works on what we send and on what the server returns, so that the two compare equal when nothing
+    really changed. Absent, null and empty all read as None (scalars) or [] (lists). Lists keep their
+    order (creators, keywords, licences, related identifiers, funding); identifier sets are sorted.
+    `access` and `files` fields appear only when those blocks are given.
+    """
+    view: dict[str, Any] = {
+        "metadata.resource_type": _vocab_id(metadata.get("resource_type")),
+        "metadata.title": _plain(metadata.get("title")),
+        "metadata.version": _plain(metadata.get("version")),
+        "metadata.publisher": _plain(metadata.get("publisher")),
+        # copyright is sanitised as HTML by the server ("A & B" comes back as "A &amp; B").
+        "metadata.copyright": _html_or_none(metadata.get("copyright")),
+        "metadata.description": _html_or_none(metadata.get("description")),
+        "metadata.creators": [_creator_view(c) for c in _list(metadata.get("creators"))],
+        "metadata.subjects": [s for s in map(_subject_view, _list(metadata.get("subjects"))) if s],
+        "metadata.rights": [_rights_view(r) for r in _list(metadata.get("rights"))],
+        "metadata.related_identifiers": [
+            _related_view(r) for r in _list(metadata.get("related_identifiers"))
+        ],
+        "metadata.funding": [_funding_view(f) for f in _list(metadata.get("funding"))],
+        "custom_fields.code:codeRepository": _plain((custom_fields or {}).get(CODE_REPOSITORY_FIELD)),
+    }
+    if access is not None:
+        view["access.record"] = _plain(access.get("record"))
+        view["access.files"] = _plain(access.get("files"))
+    if files is not None:
+        view["files.default_preview"] = _plain(files.get("default_preview"))
+    return view
+
+
+def _as_view(value: Mapping[str, Any], *, with_files: bool) -> dict[str, Any]:
+    """An owned view of a document ({"metadata", ...}); a mapping that already is a view as it is."""
+    if "metadata" not in value and any(key in value for key in OWNED_FIELDS):
+        return dict(value)
+    metadata = value.get("metadata")
+    custom_fields = value.get("custom_fields")
+    access = value.get("access")
+    files = value.get("files")
+    return owned_view(
+        metadata if isinstance(metadata, Mapping) else {},
+        custom_fields if isinstance(custom_fields, Mapping) else None,
+        access if isinstance(access, Mapping) else None,
+        files if with_files and isinstance(files, Mapping) else None,
+    )
+
+
+def diff_owned(desired: Mapping[str, Any], remote: Mapping[str, Any]) -> list[FieldChange]:
+    """The owned fields whose remote value (`old`) differs from the desired one (`new`).
+
+    Each argument is a whole document (what `render_document` returns, or the server's record or
+    draft JSON) or an `owned_view`. A field present in only one of the views (access, files) is not
+    compared. `files.default_preview` is compared only when the desired document names one.
+    """
+    desired_files = desired.get("files")
+    with_files = isinstance(desired_files, Mapping) and "default_preview" in desired_files
+    want = _as_view(desired, with_files=with_files)
+    have = _as_view(remote, with_files=with_files)
+    changes = []
+    for name in _ordered(want.keys() & have.keys()):
+        if want[name] != have[name]:
+            changes.append(FieldChange(field=name, old=have[name], new=want[name]))
+    return changes
+
+
+def _ordered(names: Iterable[str]) -> list[str]:
+    rank = {name: i for i, name in enumerate(OWNED_FIELDS)}
+    return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
