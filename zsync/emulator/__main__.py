@@ -1,0 +1,3 @@
+from zsync.emulator.cli import main
+
+raise SystemExit(main())
