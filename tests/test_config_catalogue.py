@@ -11,6 +11,8 @@ number, field path or message fails.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,15 @@ def test_broken_config_reports_exactly_its_problems(case: Path, tmp_path: Path) 
         assert any(text.startswith(prefix) for text in printed), f"missing {prefix!r} in\n" + "\n".join(
             printed
         )
+
+    # The command a user runs: exit 2, exactly those lines on stderr, no traceback.
+    proc = subprocess.run(
+        [sys.executable, "-m", "zsync", "validate", str(config_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines() == printed
+    assert proc.stdout == ""

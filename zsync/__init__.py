@@ -15,7 +15,7 @@ __all__ = ["__version__", "plan", "sync", "validate"]
 
 def __getattr__(name: str) -> Any:
     if name in ("sync", "plan", "validate"):
-        from zsync import engine_api
+        from zsync import engine
 
-        return getattr(engine_api, name)
+        return getattr(engine, name)
     raise AttributeError(f"module 'zsync' has no attribute {name!r}")

@@ -1,0 +1,88 @@
+"""The `zsync` command as a user runs it: exit codes, output, and what it imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "zenodo.yaml"
+
+
+def zsync(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "zsync", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_version() -> None:
+    from zsync import __version__
+
+    proc = zsync("--version")
+    assert (proc.returncode, proc.stdout.strip()) == (0, f"zsync {__version__}")
+
+
+def test_no_command_is_a_usage_error() -> None:
+    assert zsync().returncode == 2
+    assert zsync("frobnicate").returncode == 2
+
+
+def test_validate_summarises_the_example() -> None:
+    proc = zsync("validate", str(EXAMPLE))
+    assert proc.returncode == 0, proc.stderr
+    assert "is valid:" in proc.stdout
+    assert "3 files" in proc.stdout
+
+
+def test_validate_and_version_do_not_import_requests_or_markdown() -> None:
+    code = (
+        "import sys; from zsync.cli import main; "
+        f"rc = main(['validate', {str(EXAMPLE)!r}]); "
+        "heavy = sorted(m for m in ('requests', 'markdown_it', 'tenacity', 'urllib3') if m in sys.modules); "
+        "print(rc, heavy)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.stdout.strip().splitlines()[-1] == "0 []", proc.stdout + proc.stderr
+
+
+def test_missing_config_is_one_line_exit_2(tmp_path: Path) -> None:
+    proc = zsync("validate", str(tmp_path / "zenodo.yaml"))
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "zenodo.yaml" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_render_prints_the_document_that_would_be_sent() -> None:
+    proc = zsync("render", str(EXAMPLE), "--publication-date", "2026-01-02")
+    assert proc.returncode == 0, proc.stderr
+    document = json.loads(proc.stdout)
+    assert document["metadata"]["publication_date"] == "2026-01-02"
+    assert document["metadata"]["title"] == "Water temperature in a garden pond, spring 2026"
+    assert document["access"] == {"record": "public", "files": "public"}
+
+
+def test_schema_command_prints_the_shipped_schema() -> None:
+    proc = zsync("schema")
+    shipped = (Path(__file__).parents[1] / "zsync" / "zenodo-yaml.schema.json").read_text()
+    assert proc.stdout == shipped
+    assert json.loads(proc.stdout)["properties"]["metadata"]
+
+
+def test_demo_syncs_the_example_twice_and_uploads_nothing_the_second_time() -> None:
+    proc = zsync("demo", str(EXAMPLE))
+    assert proc.returncode == 0, proc.stderr
+    runs = proc.stdout.split("--- ")
+    assert "status: created" in runs[2] and "3 uploaded" in runs[2]
+    assert "status: unchanged" in runs[3]
+    assert "of which changed something: 0" in runs[3]
+    assert "uploaded measurements.csv" in proc.stderr
+    assert not (EXAMPLE.parent / ".zenodo-record-id.txt").exists()  # the user's folder is untouched

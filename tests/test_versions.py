@@ -1,0 +1,58 @@
+"""Version ordering decides whether a new Zenodo version is opened: every rule here matters."""
+
+import pytest
+
+from zsync.errors import SyncError
+from zsync.versions import compare_versions, normalize_version
+
+
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [
+        ("1.0.0", "1.0.1"),
+        ("1.9.0", "1.10.0"),
+        ("1.0.0-rc.1", "1.0.0"),
+        ("1.0.0-alpha", "1.0.0-alpha.1"),
+        ("1.0.0-alpha.1", "1.0.0-alpha.beta"),
+        ("1.0.0-beta.2", "1.0.0-beta.11"),
+        ("1.0.0-beta.11", "1.0.0-rc.1"),
+        ("1.0", "1.1"),  # not semver: PEP 440
+        ("1.0rc1", "1.0"),
+        ("1.0.post1", "1.0.1"),
+        ("2026.2", "2026.11"),  # calendar versions order numerically, not as text
+        ("2025.12.31", "2026.1.1"),
+    ],
+)
+def test_orders(low: str, high: str) -> None:
+    assert compare_versions(low, high) == -1
+    assert compare_versions(high, low) == 1
+
+
+def test_equal_and_build_metadata() -> None:
+    assert compare_versions("1.2.3", "1.2.3") == 0
+    assert compare_versions("v1.2.3", "1.2.3") == 0
+    assert compare_versions("1.2.3+build.5", "1.2.3+build.6") == 0
+
+
+def test_missing_remote_version_is_lower() -> None:
+    assert compare_versions("1.0.0", None) == 1
+    assert compare_versions("1.0.0", "") == 1
+
+
+def test_unorderable_versions_are_an_error_not_a_guess() -> None:
+    with pytest.raises(SyncError, match="cannot tell whether version 'first' comes after 'second'"):
+        compare_versions("first", "second")
+
+
+@pytest.mark.parametrize(
+    ("tag", "version"),
+    [
+        ("v1.2.0", "1.2.0"),
+        ("V2.0", "2.0"),
+        ("refs/tags/v3.1.4", "3.1.4"),
+        ("1.0.0", "1.0.0"),
+        ("vintage", "vintage"),
+    ],
+)
+def test_release_tags_lose_their_v(tag: str, version: str) -> None:
+    assert normalize_version(tag) == version

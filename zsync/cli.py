@@ -1,0 +1,215 @@
+"""The `zsync` command: the one place (with entrypoint.py) that prints and exits.
+
+Exit codes: 0 ok, 1 sync or remote failure, 2 bad config or usage. Heavy modules (requests, the
+engine) are imported only by the commands that need them, so `--version` and `validate` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zsync._version import __version__
+from zsync.errors import ConfigError, ZsyncError
+
+if TYPE_CHECKING:
+    from zsync.engine import SyncResult
+
+log = logging.getLogger("zsync")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zsync",
+        description="Keep a Zenodo dataset in sync with the files and metadata of a zenodo.yaml.",
+        epilog="Exit codes: 0 ok, 1 sync or remote failure, 2 bad config or usage. "
+        "The token comes from ZENODO_TOKEN, a .env file, or the config's path_token.",
+    )
+    parser.add_argument("--version", action="version", version=f"zsync {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", help="log every HTTP request (never the token)"
+    )
+    common.add_argument("-q", "--quiet", action="store_true", help="only warnings, errors and the summary")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+
+    def config_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "config", nargs="?", default="zenodo.yaml", help="the config file (default: zenodo.yaml)"
+        )
+
+    p = add("validate", "check a zenodo.yaml and its files offline")
+    config_arg(p)
+    p = add("render", "print the InvenioRDM JSON document zsync would send (for review)")
+    config_arg(p)
+    p.add_argument("--publication-date", help="date to put in the document (default: today)")
+    for name, text in (
+        ("plan", "read the record on Zenodo and show what a sync would change; change nothing"),
+        ("sync", "make the Zenodo record match the local files and metadata"),
+    ):
+        p = add(name, text)
+        config_arg(p)
+        p.add_argument(
+            "--set-version", metavar="VERSION", help="override metadata.version (e.g. a tag: v1.2.0)"
+        )
+        p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+        if name == "sync":
+            p.add_argument("--publish", action="store_true", help="publish the draft after a successful sync")
+            p.add_argument("--dry-run", action="store_true", help="same as `zsync plan`")
+    p = add("discard", "discard this dataset's open draft on Zenodo (only this one)")
+    config_arg(p)
+    p = add("emulator", "run a local Zenodo emulator (InvenioRDM API) for offline trials")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="emulator options (see `zsync emulator --help`)")
+    p = add("demo", "sync the example dataset against a built-in emulator, twice (no token, no network)")
+    p.add_argument("config", nargs="?", default="examples/zenodo.yaml", help="default: examples/zenodo.yaml")
+    p = add("schema", "print the JSON Schema of zenodo.yaml (for editors)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    env = os.environ if environ is None else environ
+    if args.command is None:
+        build_parser().print_help()
+        return 2
+    if args.command == "emulator":
+        from zsync.emulator import main as emulator_main
+
+        return emulator_main([a for a in args.args if a != "--"])
+    configure_logging(verbose=args.verbose, quiet=args.quiet)
+    try:
+        return run(args, env)
+    except ConfigError as exc:
+        print(exc.diagnostics(), file=sys.stderr)  # one line per problem, each naming file and line
+        return exc.exit_code
+    except ZsyncError as exc:
+        print(f"zsync: error: {exc.diagnostics()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("zsync: interrupted; run the same command again to resume", file=sys.stderr)
+        return 1
+
+
+def configure_logging(*, verbose: bool, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("zsync")
+    root.handlers[:] = [handler]
+    root.propagate = False
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.command == "validate":
+        from zsync.config import load_config, summarize
+        from zsync.report import format_size
+
+        config = load_config(Path(args.config))
+        summary = summarize(config)
+        print(
+            f"{args.config} is valid: {summary.title!r}, version {summary.version}, "
+            f"{summary.file_count} files, {format_size(summary.total_size_bytes)}"
+        )
+        return 0
+    if args.command == "render":
+        import datetime as dt
+
+        from zsync.config import load_config
+        from zsync.metadata import render_document
+
+        config = load_config(Path(args.config))
+        date = args.publication_date or dt.date.today().isoformat()
+        print(json.dumps(render_document(config, publication_date=date), indent=2, ensure_ascii=False))
+        return 0
+    if args.command == "schema":
+        from importlib.resources import files
+
+        print(files("zsync").joinpath("zenodo-yaml.schema.json").read_text(encoding="utf-8"), end="")
+        return 0
+    from zsync import engine  # not before: `validate` starts without markdown and requests
+
+    if args.command == "discard":
+        discarded = engine.discard(args.config, environ=env)
+        print(f"discarded draft {discarded}" if discarded else "no open draft to discard")
+        return 0
+    if args.command == "demo":
+        from zsync.demo import run_demo
+
+        return run_demo(Path(args.config))
+    from zsync.report import LogReporter
+
+    result = engine.sync(
+        args.config,
+        version=args.set_version,
+        publish=getattr(args, "publish", False),
+        dry_run=args.command == "plan" or getattr(args, "dry_run", False),
+        reporter=LogReporter(),
+        environ=env,
+    )
+    emit_result(result, as_json=args.json, environ=env)
+    return 0
+
+
+def emit_result(result: SyncResult, *, as_json: bool, environ: Mapping[str, str]) -> None:
+    """Print the summary (or JSON) and append the outputs to $GITHUB_OUTPUT when it is set."""
+    if as_json:
+        print(json.dumps(result_as_dict(result), indent=2))
+    else:
+        print(summary_text(result))
+    output_path = environ.get("GITHUB_OUTPUT")
+    if output_path:
+        from zsync.github import write_outputs
+
+        write_outputs(Path(output_path), result.outputs())
+
+
+def result_as_dict(result: SyncResult) -> dict[str, Any]:
+    from zsync.plan import plan_as_dict
+
+    data: dict[str, Any] = dict(result.outputs())
+    data["notes"] = list(result.notes)
+    data["plan"] = plan_as_dict(result.plan) if result.plan else None
+    return data
+
+
+def summary_text(result: SyncResult) -> str:
+    from zsync.report import format_size
+
+    lines = [f"status: {result.status}"]
+    for note in result.notes:
+        lines.append(f"note: {note}")
+    if result.record_id:
+        lines.append(f"record: {result.record_id} ({result.state}), concept {result.concept_id}")
+    if result.html_url:
+        lines.append(f"url: {result.html_url}")
+    if result.doi:
+        lines.append(
+            f"doi: {result.doi}" + (f" (concept {result.concept_doi})" if result.concept_doi else "")
+        )
+    if result.status == "planned" and result.plan is not None:
+        p = result.plan
+        lines.append(
+            f"would upload {len(p.uploads)} files ({format_size(p.bytes_to_upload)}), delete "
+            f"{len(p.deletes)}, keep {len(p.unchanged)}, change {len(p.metadata_changes)} metadata fields"
+        )
+    elif result.status != "validated":
+        lines.append(
+            f"files: {result.files_uploaded} uploaded ({format_size(result.bytes_uploaded)}), "
+            f"{result.files_deleted} deleted, {result.files_unchanged} unchanged"
+        )
+    if result.state == "draft" and result.status not in ("planned", "validated"):
+        lines.append("next: review the draft on Zenodo and press Publish (or run with --publish)")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,563 @@
+"""The sync engine: read the remote state, plan, apply, and say what happened.
+
+This is the public Python API (`zsync.sync`, `zsync.plan`, `zsync.validate`); the CLI and the
+GitHub entrypoint are thin layers over it. The engine never prints: it reports through an injected
+`Reporter` and returns a `SyncResult`. It takes its client, clock and reporter as arguments.
+
+Crash safety rests on one rule: the record-id file is written as soon as a draft exists (right after
+create or new-version, before any upload), so an interrupted run is resumed by the next one instead
+of creating a second draft; and a changed file is deleted before its replacement is uploaded, so a
+stale file is never left looking current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from zsync.config import load_config, resolve_token
+from zsync.errors import ConflictError, GoneError, NotFoundError, SyncError, ZsyncError
+from zsync.localfiles import scan
+from zsync.metadata import OWNED_FIELDS, diff_owned, owned_view, render_document
+from zsync.models import Config, LocalFile, RemoteFile, RemoteRecord
+from zsync.plan import FieldChange, Plan, compute_plan, diff_files
+from zsync.report import NullReporter, Reporter, format_size
+from zsync.versions import normalize_version
+
+if TYPE_CHECKING:
+    from zsync.api import RetryPolicy, ZenodoClient
+
+log = logging.getLogger(__name__)
+
+Status = Literal["created", "updated", "unchanged", "new-version", "validated", "planned"]
+State = Literal["draft", "published"]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a run did (or, for a dry run, would do), for the summary, outputs and callers."""
+
+    status: Status
+    state: State | None
+    record_id_path: Path
+    record_id: str | None = None
+    concept_id: str | None = None
+    doi: str | None = None
+    concept_doi: str | None = None
+    html_url: str | None = None
+    files_uploaded: int = 0
+    files_deleted: int = 0
+    files_unchanged: int = 0
+    bytes_uploaded: int = 0
+    plan: Plan | None = None
+    record_id_changed: bool = False
+    published: bool = False
+    local_files: tuple[LocalFile, ...] = ()
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    def outputs(self) -> dict[str, str]:
+        """The action's outputs (also written to GITHUB_OUTPUT by the CLI when it is set)."""
+        return {
+            "record-id": self.record_id or "",
+            "concept-id": self.concept_id or "",
+            "doi": self.doi or "",
+            "concept-doi": self.concept_doi or "",
+            "html-url": self.html_url or "",
+            "status": self.status,
+            "state": self.state or "",
+            "files-uploaded": str(self.files_uploaded),
+            "files-deleted": str(self.files_deleted),
+            "files-unchanged": str(self.files_unchanged),
+            "bytes-uploaded": str(self.bytes_uploaded),
+        }
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def validate(config_path: str | Path, *, check_files: bool = True) -> Config:
+    """Load and validate a zenodo.yaml offline; raises ConfigError listing every problem."""
+    return load_config(Path(config_path), check_files=check_files)
+
+
+def plan(config_path: str | Path, **kwargs: Any) -> SyncResult:
+    """Read the remote state and compute the plan; change nothing. Same arguments as `sync`."""
+    return sync(config_path, dry_run=True, **kwargs)
+
+
+_FROM_ENVIRONMENT: Any = object()
+
+
+def sync(
+    config_path: str | Path,
+    *,
+    token: str | None = _FROM_ENVIRONMENT,
+    version: str | None = None,
+    publish: bool = False,
+    dry_run: bool = False,
+    reporter: Reporter | None = None,
+    environ: Mapping[str, str] | None = None,
+    client: ZenodoClient | None = None,
+    retry: RetryPolicy | None = None,
+    today: Callable[[], dt.date] = dt.date.today,
+) -> SyncResult:
+    """Make the Zenodo record match the local dataset described by `config_path`.
+
+    `token`: the Zenodo token; by default resolved from `environ` (ZENODO_TOKEN, a .env file,
+    then `path_token`). With no token the config is validated and nothing is sent (status
+    "validated"). `version` overrides metadata.version (a release tag; a leading "v" is dropped).
+    `dry_run` reads the remote state and returns the plan (status "planned") without changing it.
+    Raises ConfigError (bad config), SyncError (a remote state that forbids the sync), RemoteError.
+    """
+    reporter = reporter or NullReporter()
+    with reporter.phase("Validate configuration"):
+        config = load_config(Path(config_path))
+        if version:
+            config = config.with_version(normalize_version(version))
+        if token is _FROM_ENVIRONMENT:
+            token = resolve_token(config, os.environ if environ is None else environ)
+        local_files = _scan(config, reporter)
+        reporter.info(
+            f"{config.metadata.title!r} version {config.metadata.version}: {len(local_files)} files, "
+            f"{format_size(sum(f.size_bytes for f in local_files))}"
+        )
+    id_path = config.path_record_id
+    if not token and client is None:
+        return SyncResult(
+            status="validated",
+            state=None,
+            record_id_path=id_path,
+            record_id=read_record_id(id_path),
+            local_files=local_files,
+            notes=("no Zenodo token: validated the configuration and files only; nothing was sent",),
+        )
+    if client is None:
+        from zsync.api import RetryPolicy, ZenodoClient
+
+        env = os.environ if environ is None else environ
+        client = ZenodoClient(config.endpoint, token or "", retry=retry or RetryPolicy.from_environ(env))
+    with client:
+        engine = _Engine(config, client, reporter, today)
+        return engine.run(local_files, publish=publish, dry_run=dry_run)
+
+
+def discard(
+    config_path: str | Path,
+    *,
+    token: str | None = _FROM_ENVIRONMENT,
+    environ: Mapping[str, str] | None = None,
+    client: ZenodoClient | None = None,
+) -> str | None:
+    """Discard this dataset's open draft (only this one). Returns the discarded draft's id, or None.
+
+    A never-published draft is gone for good and the record-id file is removed; for an edit draft or
+    a next-version draft the published record stays and the id file points back at it.
+    """
+    config = load_config(Path(config_path), check_files=False)
+    record_id = read_record_id(config.path_record_id)
+    if record_id is None:
+        return None
+    if token is _FROM_ENVIRONMENT:
+        token = resolve_token(config, os.environ if environ is None else environ)
+    if not token and client is None:
+        raise SyncError("discarding a draft needs a Zenodo token", hint="set ZENODO_TOKEN or path_token")
+    if client is None:
+        from zsync.api import ZenodoClient
+
+        client = ZenodoClient(config.endpoint, token or "")
+    with client:
+        draft = client.get_draft(record_id)
+        if draft is None:
+            return None
+        client.discard_draft(record_id)
+        if draft.is_published:
+            return record_id  # an edit draft: the published record and the id file stay
+        previous = _previous_version_id(client, draft)
+        if previous is None:
+            config.path_record_id.unlink(missing_ok=True)
+        else:
+            write_record_id(config.path_record_id, previous)
+        return record_id
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def read_record_id(path: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return text or None
+
+
+def write_record_id(path: Path, record_id: str) -> bool:
+    """Atomically write the id file; True when its content changed."""
+    if read_record_id(path) == record_id:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".zsync-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(record_id + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _scan(config: Config, reporter: Reporter) -> tuple[LocalFile, ...]:
+    start = time.monotonic()
+    files = scan(config.paths)
+    total = sum(f.size_bytes for f in files)
+    log.debug("hashed %d files (%s) in %.2f s", len(files), format_size(total), time.monotonic() - start)
+    return files
+
+
+def _previous_version_id(client: ZenodoClient, draft: RemoteRecord) -> str | None:
+    """For a next-version draft, the latest published version of its concept; None for a first draft."""
+    if draft.parent_id is None or (draft.version_index or 1) <= 1:
+        return None
+    try:
+        return client.latest_version_id(draft.parent_id)
+    except NotFoundError:
+        return None
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+@dataclass
+class _Counts:
+    uploaded: int = 0
+    deleted: int = 0
+    bytes_uploaded: int = 0
+
+
+class _Engine:
+    def __init__(
+        self, config: Config, client: ZenodoClient, reporter: Reporter, today: Callable[[], dt.date]
+    ) -> None:
+        self.config = config
+        self.client = client
+        self.reporter = reporter
+        self.today = today().isoformat()
+        self.counts = _Counts()
+        self.id_changed = False
+        self.pending_import = False
+
+    # ---- reading the remote state
+
+    def resolve(self, record_id: str) -> tuple[RemoteRecord | None, RemoteRecord | None]:
+        """(draft, published record) for the stored id; either may be None, not both."""
+        draft = self.client.get_draft(record_id)
+        if draft is not None and not draft.is_published:
+            return draft, None
+        try:
+            record = self.client.get_record(record_id)
+        except NotFoundError as exc:
+            raise SyncError(
+                f"record {record_id} (from {self.config.path_record_id.name}) does not exist at "
+                f"{self.config.endpoint}",
+                hint=(
+                    "the draft may have been discarded on the web, or the id belongs to the other Zenodo "
+                    "(sandbox vs production); check `endpoint`, or delete the id file to create a new record"
+                ),
+            ) from exc
+        except GoneError as exc:
+            raise SyncError(
+                f"record {record_id} (from {self.config.path_record_id.name}) was deleted on Zenodo",
+                hint="delete the id file to create a new record, or put the id of a live record in it",
+            ) from exc
+        if not record.document.get("versions", {}).get("is_latest", True):
+            latest_id = self.client.latest_version_id(record_id)
+            self.reporter.warning(
+                f"record {record_id} is not the latest version; syncing against the latest, {latest_id}"
+            )
+            return self.resolve(latest_id)
+        return draft, record
+
+    # ---- planning
+
+    def desired_document(self, publication_date: str) -> dict[str, Any]:
+        return render_document(self.config, publication_date=publication_date)
+
+    def metadata_changes(self, desired: Mapping[str, Any], remote: RemoteRecord | None) -> list[FieldChange]:
+        if remote is None:
+            return []
+        want = owned_view(desired["metadata"], desired.get("custom_fields"), desired.get("access"))
+        have = owned_view(remote.metadata, remote.custom_fields, remote.access)
+        return [FieldChange(c.field, c.old, c.new) for c in diff_owned(want, have)]
+
+    def run(self, local: tuple[LocalFile, ...], *, publish: bool, dry_run: bool) -> SyncResult:
+        record_id = read_record_id(self.config.path_record_id)
+        with self.reporter.phase("Read the record on Zenodo"):
+            if record_id is None:
+                draft, record = None, None
+                self.reporter.info("no record id yet: a new draft will be created")
+            else:
+                draft, record = self.resolve(record_id)
+        current = draft or record
+        if current is None:
+            remote_files: tuple[RemoteFile, ...] | None = None
+        elif draft is not None and not draft.is_published:
+            remote_files = self.client.list_files(draft.id)
+            if not remote_files and (draft.version_index or 1) > 1:
+                # A next-version draft whose files were never imported (a run stopped right after
+                # opening it): plan against what the import will bring, so nothing is re-uploaded.
+                previous = self.client.get_record(self.client.latest_version_id(draft.parent_id or draft.id))
+                remote_files = previous.files
+                self.pending_import = bool(remote_files)
+        else:
+            assert record is not None
+            remote_files = record.files
+        # The published record's date stays; a draft keeps the date it has; new things get today.
+        keep_date = current.metadata.get("publication_date") if current else None
+        desired = self.desired_document(keep_date if isinstance(keep_date, str) else self.today)
+        # An open edit draft holds the latest metadata; compare against it, not the published copy.
+        changes = self.metadata_changes(desired, draft or record)
+        the_plan = compute_plan(
+            local_files=local,
+            local_version=self.config.metadata.version,
+            desired_metadata_changes=changes,
+            remote_files=remote_files,
+            remote_version=current.version if current else None,
+            remote_is_published=bool(current and current.is_published),
+            record_id=current.id if current else None,
+        )
+        self.report_plan(the_plan)
+        if dry_run:
+            return self.result("planned", current, the_plan, local)
+        with self.reporter.phase("Apply"):
+            final, status = self.apply(the_plan, local, draft, record, desired, remote_files)
+            if publish and final is not None and final.is_draft:
+                final = self.publish(final)
+        return self.result(status, final, the_plan, local)
+
+    def report_plan(self, the_plan: Plan) -> None:
+        with self.reporter.phase("Plan"):
+            action = {
+                "create": "create a new draft",
+                "update-draft": f"update draft {the_plan.record_id}",
+                "new-version": f"open a new version after {the_plan.remote_version} of record "
+                f"{the_plan.record_id}",
+                "edit-published": f"edit the metadata of published record {the_plan.record_id}",
+                "none": f"nothing: published record {the_plan.record_id} is up to date",
+            }[the_plan.record_action]
+            self.reporter.info(f"record: {action}")
+            for a in the_plan.files:
+                if a.kind != "keep":
+                    why = f" ({a.reason})" if a.reason else ""
+                    self.reporter.info(f"  {a.kind:8} {a.key} {format_size(a.size_bytes)}{why}")
+            if the_plan.unchanged:
+                self.reporter.info(f"  unchanged: {len(the_plan.unchanged)} files")
+            for c in the_plan.metadata_changes:
+                self.reporter.info(f"  change   {c.field}: {_short(c.old)} -> {_short(c.new)}")
+            if the_plan.is_noop:
+                self.reporter.info("nothing to change")
+
+    # ---- applying
+
+    def apply(
+        self,
+        the_plan: Plan,
+        local: tuple[LocalFile, ...],
+        draft: RemoteRecord | None,
+        record: RemoteRecord | None,
+        desired: dict[str, Any],
+        remote_files: tuple[RemoteFile, ...] | None,
+    ) -> tuple[RemoteRecord | None, Status]:
+        action = the_plan.record_action
+        if action == "create":
+            created = self.client.create_draft(_without_file_order(desired))
+            self.remember(created.id)
+            self.reporter.info(f"created draft {created.id}")
+            self.sync_files(created.id, local, ())
+            return self.put_metadata(created.id, desired), "created"
+        if action == "update-draft":
+            assert draft is not None
+            assert remote_files is not None
+            if self.pending_import:
+                remote_files = self.client.import_files(draft.id)
+                self.reporter.info(f"imported {len(remote_files)} files from the previous version")
+            self.sync_files(draft.id, local, remote_files)
+            # files.order and default_preview name keys: a new or removed key needs the document again.
+            keys_changed = bool(the_plan.of_kind("upload", "delete"))
+            if the_plan.metadata_changes or keys_changed:
+                changed_files = the_plan.changes_files
+                return self.put_metadata(draft.id, desired, since=None if changed_files else draft), "updated"
+            return draft, ("updated" if the_plan.changes_files else "unchanged")
+        if action == "new-version":
+            assert record is not None
+            return self.new_version(record, local), "new-version"
+        if action == "edit-published":
+            assert record is not None
+            if draft is not None:
+                # Somebody pressed Edit on the web: update that draft, leave publishing to them.
+                self.reporter.warning(
+                    f"an edit draft of record {record.id} is open on Zenodo; updated its metadata but did "
+                    "not publish it (publish it on Zenodo, or run with --publish)"
+                )
+                return self.put_metadata(record.id, desired, since=draft), "updated"
+            edit = self.client.edit_draft(record.id)
+            self.put_metadata(record.id, desired, since=edit)
+            published = self.client.publish(record.id)
+            self.reporter.info(f"published the metadata change of record {record.id}")
+            return published, "updated"
+        # "none"
+        if draft is not None:
+            self.reporter.warning(
+                f"an edit draft of record {record.id if record else ''} is open on Zenodo with changes "
+                "zsync did not make; publish or discard it on Zenodo"
+            )
+        return record, "unchanged"
+
+    def remember(self, record_id: str) -> None:
+        if write_record_id(self.config.path_record_id, record_id):
+            self.id_changed = True
+
+    def new_version(self, record: RemoteRecord, local: tuple[LocalFile, ...]) -> RemoteRecord:
+        new = self.client.new_version(record.id)  # idempotent: an open next-version draft comes back
+        self.remember(new.id)
+        self.reporter.info(f"new version draft {new.id} (after version {record.version} of {record.id})")
+        files = self.client.list_files(new.id)
+        if not files and record.files:
+            files = self.client.import_files(new.id)
+            self.reporter.info(f"imported {len(files)} files from version {record.version} without re-upload")
+        self.sync_files(new.id, local, files)
+        today = self.today
+        return self.put_metadata(new.id, self.desired_document(today))
+
+    def sync_files(
+        self, draft_id: str, local: Sequence[LocalFile], remote: Sequence[RemoteFile] | None
+    ) -> None:
+        """Make the draft's files equal `local`: delete what differs or is gone, then upload."""
+        current = self.client.list_files(draft_id) if remote is None else remote
+        actions = diff_files(local, current)
+        for a in actions:
+            if a.kind in ("delete", "replace") and a.remote is not None:
+                self.client.delete_file(draft_id, a.key)
+                if a.kind == "delete":
+                    self.counts.deleted += 1
+                    self.reporter.info(f"deleted {a.key} ({a.reason})")
+        uploads = [a for a in actions if a.kind in ("upload", "replace") and a.local is not None]
+        if uploads:
+            # One request creates every pending entry (Zenodo's rate limit counts requests).
+            self.client.init_files(draft_id, [a.key for a in uploads])
+        for a in uploads:
+            assert a.local is not None
+            self.upload(draft_id, a.local, replaced=a.kind == "replace")
+
+    def upload(self, draft_id: str, local: LocalFile, *, replaced: bool) -> None:
+        start = time.monotonic()
+
+        def progress(sent: int, total: int) -> None:
+            self.reporter.progress(local.key, sent, total)
+
+        self.client.upload_file(draft_id, local, progress=progress, initialized=True)
+        self.counts.uploaded += 1
+        self.counts.bytes_uploaded += local.size_bytes
+        self.reporter.file_done(
+            "replaced" if replaced else "uploaded", local.key, local.size_bytes, time.monotonic() - start
+        )
+
+    def put_metadata(
+        self, draft_id: str, desired: dict[str, Any], *, since: RemoteRecord | None = None
+    ) -> RemoteRecord:
+        """PUT the full document, keeping fields zsync does not own (PUT replaces metadata wholesale).
+
+        `since` is the draft as last read; its revision guards against a concurrent run (412).
+        Without it (files changed the revision meanwhile) the draft is read again first.
+        """
+        base = since if since is not None else self.client.get_draft(draft_id)
+        if base is None:
+            raise SyncError(f"draft {draft_id} disappeared during the sync", hint="run zsync again")
+        document = _merge_unowned(desired, base)
+        try:
+            updated = self.client.update_draft(draft_id, document, if_match=base.revision_id)
+        except ConflictError as exc:
+            raise SyncError(
+                f"draft {draft_id} was changed by someone else during this run",
+                hint="another zsync run or a person on the web edited it; run again (and give the workflow "
+                "a `concurrency:` group so two runs never overlap)",
+            ) from exc
+        for error in updated.errors:
+            line = self.config.line_of(_config_field(error.field))
+            where = f" ({self.config.source.name}:{line})" if line else ""
+            self.reporter.warning(f"Zenodo says {error}{where}")
+        return updated
+
+    def publish(self, current: RemoteRecord) -> RemoteRecord:
+        published = self.client.publish(current.id)
+        self.reporter.info(f"published record {published.id}")
+        return published
+
+    def result(
+        self, status: Status, current: RemoteRecord | None, the_plan: Plan, local: tuple[LocalFile, ...]
+    ) -> SyncResult:
+        unchanged = len(local) - self.counts.uploaded if status != "planned" else len(the_plan.unchanged)
+        return SyncResult(
+            status=status,
+            state=None
+            if current is None
+            else ("published" if current.is_published and not current.is_draft else "draft"),
+            record_id_path=self.config.path_record_id,
+            record_id=current.id if current else None,
+            concept_id=current.parent_id if current else None,
+            doi=current.doi if current else None,
+            concept_doi=current.concept_doi if current else None,
+            html_url=current.html_url if current else None,
+            files_uploaded=self.counts.uploaded,
+            files_deleted=self.counts.deleted,
+            files_unchanged=max(unchanged, 0),
+            bytes_uploaded=self.counts.bytes_uploaded,
+            plan=the_plan,
+            record_id_changed=self.id_changed,
+            published=bool(current and current.is_published and not current.is_draft),
+            local_files=local,
+        )
+
+
+def _merge_unowned(desired: Mapping[str, Any], remote: RemoteRecord) -> dict[str, Any]:
+    """Our document, plus metadata fields a person added on the web that zsync does not manage."""
+    owned = {
+        name.split(".", 1)[1] for name in OWNED_FIELDS if name.startswith(("metadata.", "custom_fields."))
+    }
+    owned.add("publication_date")  # not compared, but always sent: the engine decides it
+    document = dict(desired)
+    document["metadata"] = {k: v for k, v in remote.metadata.items() if k not in owned} | desired["metadata"]
+    kept_custom = {k: v for k, v in remote.custom_fields.items() if k not in owned}
+    document["custom_fields"] = kept_custom | desired.get("custom_fields", {})
+    return document
+
+
+def _without_file_order(document: Mapping[str, Any]) -> dict[str, Any]:
+    """At creation the files do not exist yet; their order is sent with the metadata PUT after upload."""
+    return {**document, "files": {"enabled": True}}
+
+
+def _config_field(server_field: str) -> str:
+    """'metadata.creators.1.person_or_org.family_name' -> 'metadata.creators[1]' (to find a config line)."""
+    out: list[str] = []
+    for part in server_field.split("."):
+        if part.isdigit() and out:
+            out[-1] += f"[{part}]"
+        else:
+            out.append(part)
+    return ".".join(out)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+__all__ = ["SyncResult", "ZsyncError", "discard", "normalize_version", "plan", "sync", "validate"]

@@ -1,0 +1,71 @@
+"""Ordering of dataset versions: semantic versions first, then PEP 440 (which covers calendar versions).
+
+A version bump decides whether zsync opens a new version on Zenodo, so a wrong order would publish
+files under the wrong version: when two versions cannot be ordered, say so instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from zsync.errors import SyncError
+
+# semver.org's recommended pattern, with an optional leading "v" (release tags).
+_SEMVER = re.compile(
+    r"^v?(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
+    r"(?:-(?P<pre>(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+(?P<build>[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+
+_PreKey = tuple[tuple[int, int | str], ...]
+
+
+def _semver_key(version: str) -> tuple[tuple[int, int, int], int, _PreKey] | None:
+    match = _SEMVER.match(version.strip())
+    if not match:
+        return None
+    core = (int(match["major"]), int(match["minor"]), int(match["patch"]))
+    pre = match["pre"]
+    if pre is None:
+        # A release sorts after all of its pre-releases.
+        return core, 1, ()
+    # Numeric identifiers sort numerically and before alphanumeric ones (semver rule 11).
+    idents = tuple((0, int(p)) if p.isdigit() else (1, p) for p in pre.split("."))
+    return core, 0, idents
+
+
+def compare_versions(a: str, b: str | None) -> int:
+    """-1, 0 or 1 as `a` is lower than, equal to or greater than `b`. A missing `b` counts as lower.
+
+    Build metadata (`+...`) is ignored, as semver says. Raises SyncError when the two cannot be ordered.
+    """
+    if b is None or not b.strip():
+        return 1
+    if a.strip() == b.strip():
+        return 0
+    ka, kb = _semver_key(a), _semver_key(b)
+    if ka is not None and kb is not None:
+        return _cmp(ka, kb)
+    try:
+        va, vb = Version(a), Version(b)
+    except InvalidVersion:
+        raise SyncError(
+            f"cannot tell whether version {a!r} comes after {b!r}",
+            hint="use semantic (1.2.0), PEP 440 (1.2.0rc1) or calendar (2026.11.25) versions",
+        ) from None
+    return _cmp(va, vb)
+
+
+def _cmp(x: Any, y: Any) -> int:
+    return int(x > y) - int(x < y)
+
+
+def normalize_version(version: str) -> str:
+    """'v1.2.0' -> '1.2.0' (release tags); 'refs/tags/v1.2.0' -> '1.2.0'."""
+    value = version.strip().removeprefix("refs/tags/")
+    if len(value) > 1 and value[0] in "vV" and value[1].isdigit():
+        value = value[1:]
+    return value
