@@ -1,0 +1,350 @@
+"""The GitHub Actions protocol, in one place: inputs, masks, annotations, groups, outputs, job summary.
+
+Functions take the environment and file paths as parameters and return text (workflow-command lines,
+Markdown), so they are tested without a runner and without monkeypatching; `GitHubReporter` writes
+to the stream its entry point hands it. The syntax follows GitHub's "Workflow commands" reference:
+`::command key=value,...::data`, with data and property values percent-escaped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from zsync.errors import ConfigError, UsageError, ZsyncError
+from zsync.report import format_rate, format_size
+
+if TYPE_CHECKING:
+    from zsync.engine import SyncResult
+
+TOKEN_SECRET_NAME = "ZENODO_TOKEN"  # noqa: S105 (the name of the secret, not a secret)
+
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+
+# --------------------------------------------------------------------------- inputs
+
+
+def read_input(environ: Mapping[str, str], name: str, default: str = "") -> str:
+    """The value of action input `name`, stripped; `default` when unset or empty.
+
+    The runner exports input `dry-run` as `INPUT_DRY-RUN` (upper-cased, hyphen kept); `docker run -e`
+    users and some wrappers can only write `INPUT_DRY_RUN`. Both spellings are read, hyphen first.
+    """
+    upper = name.upper()
+    for key in (f"INPUT_{upper}", f"INPUT_{upper.replace('-', '_')}", f"INPUT_{upper.replace('_', '-')}"):
+        value = environ.get(key, "").strip()
+        if value:
+            return value
+    return default
+
+
+def read_bool_input(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    """A boolean input: true/false (also yes/no, on/off, 1/0), any case; anything else is a UsageError."""
+    raw = read_input(environ, name, "")
+    if not raw:
+        return default
+    value = raw.lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise UsageError(f"input '{name}' is {raw!r}, not a boolean", hint=f"write {name}: true or {name}: false")
+
+
+# --------------------------------------------------------------------------- workflow commands
+
+
+def escape_data(value: str) -> str:
+    """Escape the message part of a workflow command (after the second `::`)."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """Escape a property value (`file=...,title=...`): data escaping plus `:` and `,`."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str = "", **properties: str | int | None) -> str:
+    """One workflow-command line; properties whose value is None are left out."""
+    props = ",".join(
+        f"{key}={escape_property(str(value))}" for key, value in properties.items() if value is not None
+    )
+    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
+
+
+def mask(value: str) -> str:
+    """`::add-mask::` line(s) for a secret; a multi-line value gets one line per line of it."""
+    return "\n".join(f"::add-mask::{escape_data(line)}" for line in value.splitlines() if line.strip())
+
+
+def error_annotation(
+    message: str, *, file: str | None = None, line: int | None = None, title: str | None = None
+) -> str:
+    return command("error", message, file=file, line=line, title=title)
+
+
+def warning_annotation(
+    message: str, *, file: str | None = None, line: int | None = None, title: str | None = None
+) -> str:
+    return command("warning", message, file=file, line=line, title=title)
+
+
+def workspace_relative(path: str | Path, workspace: Path) -> str:
+    """`path` relative to the workspace when it lies inside it (annotations need repo paths), else as is."""
+    candidate = Path(path)
+    if not candidate.is_absolute():
+        candidate = Path.cwd() / candidate
+    try:
+        return Path(os.path.relpath(candidate.resolve(), workspace.resolve())).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def error_annotations(error: ZsyncError, *, config_file: str, workspace: Path) -> list[str]:
+    """The `::error` lines for a failed run: one per config problem, on its line; else one for the run."""
+    if isinstance(error, ConfigError) and error.problems:
+        lines = []
+        for problem in error.problems:
+            text = f"{problem.field}: {problem.message}" if problem.field else problem.message
+            if problem.hint:
+                text += f" ({problem.hint})"
+            lines.append(
+                error_annotation(
+                    text,
+                    file=workspace_relative(problem.file, workspace) if problem.file else config_file,
+                    line=problem.line,
+                    title="zenodo.yaml is invalid",
+                )
+            )
+        return lines
+    return [
+        error_annotation(error.diagnostics(), file=config_file, title=f"Zenodo sync failed ({_kind(error)})")
+    ]
+
+
+def _kind(error: ZsyncError) -> str:
+    return type(error).__name__.removesuffix("Error").lower() or "error"
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def format_outputs(mapping: Mapping[str, str]) -> str:
+    """`name<<DELIMITER` blocks, safe for any value (newlines, `=`); the delimiter never occurs in it."""
+    blocks = []
+    for name, value in mapping.items():
+        delimiter = f"ghadelimiter_{uuid.uuid4()}"
+        while delimiter in value:  # astronomically unlikely, but a collision would corrupt the file
+            delimiter = f"ghadelimiter_{uuid.uuid4()}"
+        blocks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    return "".join(blocks)
+
+
+def write_outputs(path: Path, mapping: Mapping[str, str]) -> None:
+    """Append the outputs to the file named by GITHUB_OUTPUT (the runner reads it after the step)."""
+    with path.open("a", encoding="utf-8") as stream:
+        stream.write(format_outputs(mapping))
+
+
+def write_summary(path: Path, markdown: str) -> None:
+    """Append Markdown to the file named by GITHUB_STEP_SUMMARY."""
+    with path.open("a", encoding="utf-8") as stream:
+        stream.write(markdown if markdown.endswith("\n") else markdown + "\n")
+
+
+# --------------------------------------------------------------------------- job summary
+
+_STATUS_HEADLINE = {
+    "created": "created a new draft on Zenodo",
+    "updated": "updated the record on Zenodo",
+    "unchanged": "nothing to change: Zenodo already matches",
+    "new-version": "opened a new version on Zenodo",
+    "validated": "validated only: nothing was sent to Zenodo",
+    "planned": "dry run: nothing was changed on Zenodo",
+}
+
+_FILE_VERB = {
+    "upload": ("uploaded", "to upload"),
+    "replace": ("replaced", "to replace"),
+    "delete": ("deleted", "to delete"),
+    "keep": ("unchanged", "unchanged"),
+}
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _doi_link(doi: str) -> str:
+    return f"[{_md(doi)}](https://doi.org/{doi})"
+
+
+def render_summary(
+    result: SyncResult,
+    *,
+    config_file: str = "zenodo.yaml",
+    write_back: str | None = None,
+    repository_url: str | None = None,
+) -> str:
+    """The job summary of a finished run: status, links, the file table, metadata changes, next steps.
+
+    `write_back` is one sentence on the record-id file (committed and pushed, or why not).
+    `repository_url` (https://github.com/OWNER/REPO) lets the "add the secret" step link to settings.
+    """
+    out = [f"## Zenodo sync: {_STATUS_HEADLINE.get(result.status, result.status)}", ""]
+    rows: list[tuple[str, str]] = [
+        ("Status", f"`{result.status}`" + (f" ({result.state})" if result.state else ""))
+    ]
+    if result.record_id:
+        record_id = _md(result.record_id)
+        record = f"[{record_id}]({result.html_url})" if result.html_url else record_id
+        rows.append(("Record", record + (f", concept {_md(result.concept_id)}" if result.concept_id else "")))
+    if result.doi:
+        reserved = " (reserved: it resolves once the record is published)" if result.state == "draft" else ""
+        rows.append(("DOI", _doi_link(result.doi) + reserved))
+    if result.concept_doi:
+        rows.append(("Concept DOI (all versions)", _doi_link(result.concept_doi)))
+    rows.append(("Config", f"`{_md(config_file)}`"))
+    out += ["| | |", "| --- | --- |", *(f"| {key} | {value} |" for key, value in rows), ""]
+    out += _files_section(result)
+    if result.plan is not None and result.plan.metadata_changes:
+        out += ["### Metadata fields changed", ""]
+        out += [f"- `{_md(change.field)}`" for change in result.plan.metadata_changes]
+        out.append("")
+    for note in result.notes:
+        out.append(f"> {_md(note)}")
+    if result.notes:
+        out.append("")
+    if write_back:
+        out += [write_back, ""]
+    out += ["### What to do next", ""]
+    out += [f"- {step}" for step in _next_steps(result, repository_url)]
+    return "\n".join(out) + "\n"
+
+
+def _files_section(result: SyncResult) -> list[str]:
+    planned = result.status == "planned"
+    if result.plan is not None and result.plan.files:
+        entries = [(a.key, _FILE_VERB[a.kind][1 if planned else 0], a.size_bytes) for a in result.plan.files]
+    elif result.local_files:
+        entries = [(f.key, "found locally", f.size_bytes) for f in result.local_files]
+    else:
+        return []
+    lines = ["### Files", "", "| File | Action | Size |", "| --- | --- | ---: |"]
+    lines += [f"| `{_md(key)}` | {verb} | {format_size(size)} |" for key, verb, size in entries]
+    if result.plan is not None and not planned:
+        lines += [
+            "",
+            f"{result.files_uploaded} uploaded ({format_size(result.bytes_uploaded)}), "
+            f"{result.files_deleted} deleted, {result.files_unchanged} unchanged.",
+        ]
+    return [*lines, ""]
+
+
+def _next_steps(result: SyncResult, repository_url: str | None) -> list[str]:
+    if result.status == "validated":
+        where = (
+            f"[Settings → Secrets and variables → Actions]({repository_url}/settings/secrets/actions)"
+            if (repository_url)
+            else "Settings → Secrets and variables → Actions"
+        )
+        return [
+            "To upload, create a Zenodo personal access token (scopes `deposit:write` and "
+            "`deposit:actions`), "
+            f"add it as the repository secret `{TOKEN_SECRET_NAME}` in {where}, and pass it to the step: "
+            f"`token: ${{{{ secrets.{TOKEN_SECRET_NAME} }}}}`.",
+            "Pull requests from forks never receive secrets; validating there is expected.",
+        ]
+    if result.status == "planned":
+        return ["This was a dry run. Run again without `dry-run` to apply the changes above."]
+    if result.state == "draft":
+        target = f"[the draft]({result.html_url})" if result.html_url else "the draft on Zenodo"
+        return [
+            f"Open {target}, review it, and press **Publish**; "
+            "or set `publish: true` to publish from the workflow.",
+            "Until then the DOI is reserved but does not resolve.",
+        ]
+    if result.state == "published":
+        doi = f" at {_doi_link(result.doi)}" if result.doi else ""
+        return [
+            f"Nothing: the record is published{doi}.",
+            "To publish new files, raise `metadata.version` in the config; zsync then opens a new version.",
+        ]
+    return ["Nothing."]
+
+
+def render_error_summary(error: ZsyncError, *, config_file: str = "zenodo.yaml") -> str:
+    """The job summary of a failed run: what failed, every problem, and what to do about it."""
+    out = ["## Zenodo sync failed", ""]
+    if isinstance(error, ConfigError):
+        out += [f"`{_md(config_file)}` has {len(error.problems)} problem(s); nothing was sent to Zenodo.", ""]
+        out += ["| Line | Field | Problem | Fix |", "| ---: | --- | --- | --- |"]
+        for problem in error.problems:
+            where = str(problem.line) if problem.line is not None else ""
+            out.append(
+                f"| {where} | `{_md(problem.field)}` | {_md(problem.message)} | {_md(problem.hint or '')} |"
+            )
+        out += [
+            "",
+            "### What to do next",
+            "",
+            f"- Fix the lines above in `{_md(config_file)}` and push again.",
+        ]
+        return "\n".join(out) + "\n"
+    out += ["```text", error.diagnostics(), "```", "", "### What to do next", ""]
+    out.append(
+        f"- {error.hint}" if error.hint else "- Read the message above; run again once it is resolved."
+    )
+    out.append("- Re-running is safe: zsync resumes from the draft it left (it never creates a second one).")
+    return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- reporter
+
+
+class GitHubReporter:
+    """A `zsync.report.Reporter` that folds each phase into a `::group::` and warns with `::warning::`.
+
+    GitHub does not nest groups; a phase opened inside another one is printed as a plain heading.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._open_groups = 0
+
+    def _print(self, line: str) -> None:
+        print(line, file=self.stream, flush=True)
+
+    @contextmanager
+    def phase(self, title: str) -> Iterator[None]:
+        if self._open_groups:
+            self._print(f"== {title}")
+            yield
+            return
+        self._open_groups += 1
+        self._print(command("group", title))
+        try:
+            yield
+        finally:
+            self._open_groups -= 1
+            self._print("::endgroup::")
+
+    def info(self, message: str) -> None:
+        self._print(message)
+
+    def warning(self, message: str) -> None:
+        self._print(warning_annotation(message))
+
+    def file_done(self, action: str, key: str, size_bytes: int, elapsed_s: float) -> None:
+        rate = format_rate(size_bytes, elapsed_s)
+        self._print(f"{action} {key} ({format_size(size_bytes)} in {elapsed_s:.1f} s, {rate})")
+
+    def progress(self, key: str, sent_bytes: int, total_bytes: int) -> None:
+        # A CI log is not a terminal: per-chunk lines would flood it; file_done reports each file.
+        return
