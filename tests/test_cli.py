@@ -86,3 +86,26 @@ def test_demo_syncs_the_example_twice_and_uploads_nothing_the_second_time() -> N
     assert "of which changed something: 0" in runs[3]
     assert "uploaded measurements.csv" in proc.stderr
     assert not (EXAMPLE.parent / ".zenodo-record-id.txt").exists()  # the user's folder is untouched
+
+
+def test_emulator_command_serves_until_stopped() -> None:
+    import requests
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zsync", "emulator", "--port", "0", "--token", "cli-token"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        url = first.split("serving ")[1].strip()
+        headers = {"Authorization": "Bearer cli-token", "Accept": "application/vnd.inveniordm.v1+json"}
+        answer = requests.post(
+            url + "/records", json={"metadata": {"title": "x"}}, headers=headers, timeout=10
+        )
+        assert answer.status_code == 201
+        assert requests.post(url + "/records", json={}, timeout=10).status_code == 403
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -67,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--dry-run", action="store_true", help="same as `zsync plan`")
     p = add("discard", "discard this dataset's open draft on Zenodo (only this one)")
     config_arg(p)
-    p = add("emulator", "run a local Zenodo emulator (InvenioRDM API) for offline trials")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="emulator options (see `zsync emulator --help`)")
+    sub.add_parser(
+        "emulator", help="run a local Zenodo emulator (InvenioRDM API); see `zsync emulator --help`"
+    )
     p = add("demo", "sync the example dataset against a built-in emulator, twice (no token, no network)")
     p.add_argument("config", nargs="?", default="examples/zenodo.yaml", help="default: examples/zenodo.yaml")
     p = add("schema", "print the JSON Schema of zenodo.yaml (for editors)")
@@ -76,15 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["emulator"]:
+        # The emulator has its own options (and --help); hand them over untouched.
+        from zsync.emulator import main as emulator_main
+
+        return emulator_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     env = os.environ if environ is None else environ
     if args.command is None:
         build_parser().print_help()
         return 2
-    if args.command == "emulator":
-        from zsync.emulator import main as emulator_main
-
-        return emulator_main([a for a in args.args if a != "--"])
     configure_logging(verbose=args.verbose, quiet=args.quiet)
     try:
         return run(args, env)
