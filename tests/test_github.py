@@ -12,7 +12,7 @@ from zsync import github
 from zsync.engine import SyncResult
 from zsync.errors import AuthError, ConfigError, Problem, UsageError
 from zsync.models import LocalFile
-from zsync.plan import FieldChange, FileAction, Plan
+from zsync.planning import FieldChange, FileAction, Plan
 
 # --------------------------------------------------------------------------- inputs
 

@@ -6,7 +6,7 @@ import pytest
 
 from zsync.errors import SyncError
 from zsync.models import LocalFile, RemoteFile
-from zsync.plan import FieldChange, compute_plan, diff_files
+from zsync.planning import FieldChange, compute_plan, diff_files
 
 
 def lf(key: str, size: int = 10, md5: str = "a" * 32) -> LocalFile:

@@ -6,9 +6,12 @@ The public API (`zsync.sync`, `zsync.plan`, `zsync.validate`) is imported lazily
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zsync._version import __version__
+
+if TYPE_CHECKING:
+    from zsync.engine import plan, sync, validate
 
 __all__ = ["__version__", "plan", "sync", "validate"]
 

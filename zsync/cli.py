@@ -176,7 +176,7 @@ def emit_result(result: SyncResult, *, as_json: bool, environ: Mapping[str, str]
 
 
 def result_as_dict(result: SyncResult) -> dict[str, Any]:
-    from zsync.plan import plan_as_dict
+    from zsync.planning import plan_as_dict
 
     data: dict[str, Any] = dict(result.outputs())
     data["notes"] = list(result.notes)

@@ -27,7 +27,7 @@ from zsync.errors import ConflictError, GoneError, NotFoundError, SyncError, Zsy
 from zsync.localfiles import scan
 from zsync.metadata import OWNED_FIELDS, diff_owned, owned_view, render_document
 from zsync.models import Config, LocalFile, RemoteFile, RemoteRecord
-from zsync.plan import FieldChange, Plan, compute_plan, diff_files
+from zsync.planning import FieldChange, Plan, compute_plan, diff_files
 from zsync.report import NullReporter, Reporter, format_size
 from zsync.versions import normalize_version
 

@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 
 from zsync.errors import ConfigError, Problem
 from zsync.models import Affiliation, Award, Config, Creator, Funding, RelatedIdentifier
-from zsync.plan import FieldChange
+from zsync.planning import FieldChange
 
 __all__ = [
     "OWNED_FIELDS",
