@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 import requests
+from test_sync_e2e import ACCEPT, TOKEN, make_dataset
 
 import zsync
 from zsync.api import RetryPolicy, ZenodoClient
 from zsync.emulator import Emulator
 from zsync.errors import SyncError
 from zsync.report import NullReporter
-
-from .test_sync_e2e import ACCEPT, TOKEN, make_dataset
 
 
 def no_wait() -> RetryPolicy:

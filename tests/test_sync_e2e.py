@@ -402,13 +402,40 @@ def test_an_edit_draft_opened_on_the_web_is_updated_not_published(ds: Dataset, e
     sync(ds)
     record_id = ds.record_id()
     emulator.publish(record_id)
-    assert api(emulator, "POST", f"/records/{record_id}/draft").status_code == 201  # a person pressed Edit
+    edit = api(emulator, "POST", f"/records/{record_id}/draft")  # a person pressed Edit...
+    assert edit.status_code == 201
+    doc = edit.json()
+    doc["metadata"]["languages"] = [{"id": "eng"}]  # ...and saved a field zsync does not manage
+    body = {k: doc[k] for k in ("metadata", "custom_fields", "access")}
+    assert api(emulator, "PUT", f"/records/{record_id}/draft", json=body).status_code == 200
     ds.set("metadata.title", "Changed while an edit was open")
     emulator.clear_log()
     proc = sync(ds)
     assert mutations(emulator) == ["PUT /records/{id}/draft"]
     assert "did not publish it" in proc.stderr
     assert api(emulator, "GET", f"/records/{record_id}").json()["metadata"]["title"] == "End-to-end dataset"
+    draft = api(emulator, "GET", f"/records/{record_id}/draft").json()["metadata"]
+    assert (draft["title"], draft["languages"]) == ("Changed while an edit was open", [{"id": "eng"}])
+    emulator.clear_log()
+    sync(ds, "--publish")  # the person's choice to make; --publish makes it
+    assert mutations(emulator) == ["POST /records/{id}/draft/actions/publish"]
+    assert (
+        api(emulator, "GET", f"/records/{record_id}").json()["metadata"]["title"]
+        == "Changed while an edit was open"
+    )
+
+
+def test_an_edit_draft_without_foreign_changes_is_finished(ds: Dataset, emulator: Emulator) -> None:
+    """zsync's own edit, stopped before its publish (or an Edit pressed and left): completed."""
+    sync(ds)
+    record_id = ds.record_id()
+    emulator.publish(record_id)
+    assert api(emulator, "POST", f"/records/{record_id}/draft").status_code == 201
+    ds.set("metadata.title", "Finished edit")
+    emulator.clear_log()
+    sync(ds)
+    assert mutations(emulator) == ["PUT /records/{id}/draft", "POST /records/{id}/draft/actions/publish"]
+    assert api(emulator, "GET", f"/records/{record_id}").json()["metadata"]["title"] == "Finished edit"
 
 
 def test_unknown_id_is_an_error_with_guidance_never_a_new_record(ds: Dataset, emulator: Emulator) -> None:
@@ -496,19 +523,33 @@ def test_github_output_file_gets_the_outputs(ds: Dataset, emulator: Emulator, tm
     output.write_text("")
     proc = run_zsync("sync", str(ds.config_path), extra_env={"GITHUB_OUTPUT": str(output)})
     assert proc.returncode == 0, proc.stderr
-    text = output.read_text()
-    for name in (
-        "record-id",
-        "concept-id",
-        "doi",
-        "html-url",
-        "status",
-        "state",
-        "files-uploaded",
-        "bytes-uploaded",
-    ):
-        assert name in text
-    assert ds.record_id() in text
+    outputs = parse_github_output(output.read_text())
+    assert outputs["record-id"] == ds.record_id()
+    assert outputs["status"] == "created"
+    assert outputs["state"] == "draft"
+    assert outputs["files-uploaded"] == "3"
+    assert outputs["doi"].startswith("10.")
+    assert outputs["html-url"].startswith("http")
+    assert set(outputs) >= {"concept-id", "concept-doi", "files-deleted", "files-unchanged", "bytes-uploaded"}
+
+
+def parse_github_output(text: str) -> dict[str, str]:
+    """The file-command format: `name<<DELIMITER`, value lines, `DELIMITER` (or `name=value`)."""
+    values: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if "<<" in line:
+            name, delimiter = line.split("<<", 1)
+            body = []
+            for value_line in lines:
+                if value_line == delimiter:
+                    break
+                body.append(value_line)
+            values[name] = "\n".join(body)
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            values[name] = value
+    return values
 
 
 # --------------------------------------------------------------------------- crash safety and faults
@@ -538,8 +579,14 @@ def test_killed_during_upload_then_rerun_converges_to_one_draft(
             break
         time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    assert proc.wait() == -signal.SIGKILL, (
+        "the run finished before it could be killed: the test proved nothing"
+    )
     assert ds.id_file.exists(), "the id file must be written before any upload"
+    at_kill = draft_files(emulator, ds.record_id())
+    assert at_kill != {k: ("completed", v) for k, v in ds.local_md5s().items()}, (
+        "killed after the work was done"
+    )
     emulator.faults = Faults()
     sync(ds)
     assert_converged(emulator, ds)

@@ -880,11 +880,22 @@ class ZenodoClient:
         # The next answer says how many are left; until then count this request against the window.
         rate.remaining = max(0, rate.remaining - 1)
 
-    def _find_fresh_draft(self, title: str, created_after_epoch_s: float) -> RemoteRecord | None:
+    def find_orphan_draft(self, title: str, *, max_age_s: float = 30 * 86400.0) -> RemoteRecord | None:
+        """A never-published draft of this user with this title and no files, created within `max_age_s`.
+
+        That is what a run leaves behind when it stops between Zenodo's answer to "create" and
+        writing the record-id file: the engine adopts it instead of creating a second draft. One look
+        at the (eventually consistent) search, no polling.
+        """
+        return self._find_fresh_draft(title, self.retry.wall_clock() - max_age_s, polls=1)
+
+    def _find_fresh_draft(
+        self, title: str, created_after_epoch_s: float, *, polls: int = CREATE_LOOKUP_POLLS
+    ) -> RemoteRecord | None:
         """A draft just created with this title and no files, from the eventually consistent search."""
         path = "/user/records"
         params = {"q": "", "sort": "newest", "size": "25", "page": "1"}
-        for poll in range(CREATE_LOOKUP_POLLS):
+        for poll in range(polls):
             if poll:
                 self.retry.sleep(CREATE_LOOKUP_INTERVAL_S)
             listing = self._run(
@@ -905,7 +916,7 @@ class ZenodoClient:
                 created = _epoch_s(hit.get("created"))
                 if created is None or created < created_after_epoch_s:
                     continue
-                log.info("adopting draft %s created by an attempt whose answer was lost", hit.get("id"))
+                log.info("found draft %s: same title, no files, never published", hit.get("id"))
                 draft = self.get_draft(str(hit.get("id")))
                 if draft is not None:
                     return draft

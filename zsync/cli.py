@@ -100,6 +100,17 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except KeyboardInterrupt:
         print("zsync: interrupted; run the same command again to resume", file=sys.stderr)
         return 1
+    except OSError as exc:  # a file zsync must read or write (the id file, a data file) failed
+        print(f"zsync: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+    except Exception as exc:
+        # A bug in zsync. Its text is not printed: it could quote a request, headers and all.
+        log.debug("internal error", exc_info=True)
+        print(
+            f"zsync: internal error ({type(exc).__name__}); -v shows the traceback; please report it",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def configure_logging(*, verbose: bool, quiet: bool) -> None:

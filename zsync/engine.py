@@ -29,7 +29,7 @@ from zsync.metadata import OWNED_FIELDS, diff_owned, owned_view, render_document
 from zsync.models import Config, LocalFile, RemoteFile, RemoteRecord
 from zsync.planning import FieldChange, Plan, compute_plan, diff_files
 from zsync.report import NullReporter, Reporter, format_size
-from zsync.versions import normalize_version
+from zsync.versions import compare_versions, normalize_version
 
 if TYPE_CHECKING:
     from zsync.api import RetryPolicy, ZenodoClient
@@ -176,10 +176,12 @@ def discard(
         draft = client.get_draft(record_id)
         if draft is None:
             return None
-        client.discard_draft(record_id)
         if draft.is_published:
+            client.discard_draft(record_id)
             return record_id  # an edit draft: the published record and the id file stay
+        # Looked up first: once the draft is gone, so is the way to its concept's versions.
         previous = _previous_version_id(client, draft)
+        client.discard_draft(record_id)
         if previous is None:
             config.path_record_id.unlink(missing_ok=True)
         else:
@@ -252,7 +254,11 @@ class _Engine:
         self.today = today().isoformat()
         self.counts = _Counts()
         self.id_changed = False
-        self.pending_import = False
+        self.followed_id: str | None = None  # the id file named an older version; this is the latest
+        self.pending_import = False  # a next-version draft whose files were never imported
+        self.edit_draft_changes: list[FieldChange] = []
+        self.adopted = False  # a draft left by a run that stopped before writing the id file
+        self._previous: RemoteRecord | None = None
 
     # ---- reading the remote state
 
@@ -261,76 +267,102 @@ class _Engine:
         draft = self.client.get_draft(record_id)
         if draft is not None and not draft.is_published:
             return draft, None
+        source = self.config.path_record_id.name
         try:
             record = self.client.get_record(record_id)
         except NotFoundError as exc:
             raise SyncError(
-                f"record {record_id} (from {self.config.path_record_id.name}) does not exist at "
-                f"{self.config.endpoint}",
+                f"record {record_id} (from {source}) does not exist at {self.config.endpoint}",
                 hint=(
-                    "the draft may have been discarded on the web, or the id belongs to the other Zenodo "
-                    "(sandbox vs production); check `endpoint`, or delete the id file to create a new record"
+                    "the draft may have been discarded on the web (for a discarded new version, put the id "
+                    "of the previous version in the file), or the id belongs to the other Zenodo (sandbox vs "
+                    "production): check `endpoint`; to start a new record instead, delete the id file"
                 ),
             ) from exc
         except GoneError as exc:
             raise SyncError(
-                f"record {record_id} (from {self.config.path_record_id.name}) was deleted on Zenodo",
+                f"record {record_id} (from {source}) was deleted on Zenodo",
                 hint="delete the id file to create a new record, or put the id of a live record in it",
             ) from exc
         if not record.document.get("versions", {}).get("is_latest", True):
             latest_id = self.client.latest_version_id(record_id)
             self.reporter.warning(
-                f"record {record_id} is not the latest version; syncing against the latest, {latest_id}"
+                f"record {record_id} is not the latest version; following it to {latest_id}"
             )
+            self.followed_id = latest_id
             return self.resolve(latest_id)
         return draft, record
 
+    def previous_version(self, draft: RemoteRecord) -> RemoteRecord:
+        """The latest published version before a next-version draft (read once)."""
+        if self._previous is None:
+            self._previous = self.client.get_record(
+                self.client.latest_version_id(draft.parent_id or draft.id)
+            )
+        return self._previous
+
+    def metadata_changes(self, desired: Mapping[str, Any], remote: RemoteRecord) -> list[FieldChange]:
+        want = owned_view(
+            desired["metadata"], desired.get("custom_fields"), desired.get("access"), desired.get("files")
+        )
+        have = owned_view(remote.metadata, remote.custom_fields, remote.access, remote.document.get("files"))
+        return diff_owned(want, have)
+
     # ---- planning
 
-    def desired_document(self, publication_date: str) -> dict[str, Any]:
-        return render_document(self.config, publication_date=publication_date)
-
-    def metadata_changes(self, desired: Mapping[str, Any], remote: RemoteRecord | None) -> list[FieldChange]:
-        if remote is None:
-            return []
-        want = owned_view(desired["metadata"], desired.get("custom_fields"), desired.get("access"))
-        have = owned_view(remote.metadata, remote.custom_fields, remote.access)
-        return [FieldChange(c.field, c.old, c.new) for c in diff_owned(want, have)]
+    def publication_date(self, draft: RemoteRecord | None, record: RemoteRecord | None, publish: bool) -> str:
+        """A published record keeps its date; a draft keeps the date it has until zsync publishes it."""
+        current = record or draft
+        kept = current.metadata.get("publication_date") if current else None
+        if record is None and (publish or not isinstance(kept, str)):
+            return self.today
+        return kept if isinstance(kept, str) else self.today
 
     def run(self, local: tuple[LocalFile, ...], *, publish: bool, dry_run: bool) -> SyncResult:
         record_id = read_record_id(self.config.path_record_id)
         with self.reporter.phase("Read the record on Zenodo"):
             if record_id is None:
-                draft, record = None, None
-                self.reporter.info("no record id yet: a new draft will be created")
+                record = None
+                draft = self.client.find_orphan_draft(self.config.metadata.title)
+                if draft is None:
+                    self.reporter.info("no record id yet: a new draft will be created")
+                else:
+                    self.adopted = True
+                    self.reporter.warning(
+                        f"no record id yet, but draft {draft.id} has this title, no files and was never "
+                        "published (left by a run that stopped right after creating it): using it"
+                    )
             else:
                 draft, record = self.resolve(record_id)
+        if self.followed_id and not dry_run:
+            self.remember(self.followed_id)
         current = draft or record
-        if current is None:
-            remote_files: tuple[RemoteFile, ...] | None = None
-        elif draft is not None and not draft.is_published:
-            remote_files = self.client.list_files(draft.id)
-            if not remote_files and (draft.version_index or 1) > 1:
-                # A next-version draft whose files were never imported (a run stopped right after
-                # opening it): plan against what the import will bring, so nothing is re-uploaded.
-                previous = self.client.get_record(self.client.latest_version_id(draft.parent_id or draft.id))
-                remote_files = previous.files
-                self.pending_import = bool(remote_files)
-        else:
-            assert record is not None
+        date = self.publication_date(draft, record, publish)
+        desired = render_document(self.config, publication_date=date)
+        remote_files: tuple[RemoteFile, ...] | None = None
+        changes: list[FieldChange] = []
+        if record is not None:  # published, perhaps with an edit draft open
             remote_files = record.files
-        # The published record's date stays; a draft keeps the date it has; new things get today.
-        keep_date = current.metadata.get("publication_date") if current else None
-        desired = self.desired_document(keep_date if isinstance(keep_date, str) else self.today)
-        # An open edit draft holds the latest metadata; compare against it, not the published copy.
-        changes = self.metadata_changes(desired, draft or record)
+            changes = self.metadata_changes(desired, record)
+            if draft is not None:
+                self.edit_draft_changes = self.metadata_changes(desired, draft)
+                changes = changes or self.edit_draft_changes
+        elif draft is not None:
+            remote_files = self.client.list_files(draft.id)
+            if (draft.version_index or 1) > 1:
+                remote_files = self.check_next_version(draft, remote_files)
+            changes = self.metadata_changes(desired, draft)
+            if draft.metadata.get("publication_date") != date:
+                changes.append(
+                    FieldChange("metadata.publication_date", draft.metadata.get("publication_date"), date)
+                )
         the_plan = compute_plan(
             local_files=local,
             local_version=self.config.metadata.version,
             desired_metadata_changes=changes,
             remote_files=remote_files,
             remote_version=current.version if current else None,
-            remote_is_published=bool(current and current.is_published),
+            remote_is_published=record is not None,
             record_id=current.id if current else None,
         )
         self.report_plan(the_plan)
@@ -339,8 +371,29 @@ class _Engine:
         with self.reporter.phase("Apply"):
             final, status = self.apply(the_plan, local, draft, record, desired, remote_files)
             if publish and final is not None and final.is_draft:
-                final = self.publish(final)
+                final = self.client.publish(final.id)
+                self.reporter.info(f"published record {final.id}")
         return self.result(status, final, the_plan, local)
+
+    def check_next_version(
+        self, draft: RemoteRecord, files: tuple[RemoteFile, ...]
+    ) -> tuple[RemoteFile, ...]:
+        """Refuse a version that is not above the published one; plan against the import still to do."""
+        local_version = self.config.metadata.version
+        if local_version != draft.version:
+            previous = self.previous_version(draft)
+            if compare_versions(local_version, previous.version) <= 0:
+                raise SyncError(
+                    f"the local version {local_version} is not above version {previous.version}, already "
+                    f"published as record {previous.id}; the open draft {draft.id} was not changed",
+                    hint=f"set metadata.version above {previous.version}",
+                )
+        if files:
+            return files
+        # A run stopped right after opening the next version: plan against what the import brings.
+        previous_files = self.previous_version(draft).files
+        self.pending_import = bool(previous_files)
+        return previous_files
 
     def report_plan(self, the_plan: Plan) -> None:
         with self.reporter.phase("Plan"):
@@ -385,44 +438,65 @@ class _Engine:
         if action == "update-draft":
             assert draft is not None
             assert remote_files is not None
+            if self.adopted:
+                self.remember(draft.id)
             if self.pending_import:
-                remote_files = self.client.import_files(draft.id)
-                self.reporter.info(f"imported {len(remote_files)} files from the previous version")
+                remote_files = self.import_previous_files(draft.id)
             self.sync_files(draft.id, local, remote_files)
-            # files.order and default_preview name keys: a new or removed key needs the document again.
+            # default_preview names a key: a new or removed key may need the document again.
             keys_changed = bool(the_plan.of_kind("upload", "delete"))
+            status: Status = (
+                "new-version" if self.pending_import else "created" if self.adopted else "updated"
+            )
             if the_plan.metadata_changes or keys_changed:
-                changed_files = the_plan.changes_files
-                return self.put_metadata(draft.id, desired, since=None if changed_files else draft), "updated"
-            return draft, ("updated" if the_plan.changes_files else "unchanged")
+                # Files (and an import) change the draft's revision: read it again before the PUT.
+                fresh = the_plan.changes_files or self.pending_import
+                return self.put_metadata(draft.id, desired, since=None if fresh else draft), status
+            return draft, (status if the_plan.changes_files else "unchanged")
         if action == "new-version":
             assert record is not None
             return self.new_version(record, local), "new-version"
         if action == "edit-published":
             assert record is not None
             if draft is not None:
-                # Somebody pressed Edit on the web: update that draft, leave publishing to them.
-                self.reporter.warning(
-                    f"an edit draft of record {record.id} is open on Zenodo; updated its metadata but did "
-                    "not publish it (publish it on Zenodo, or run with --publish)"
-                )
-                return self.put_metadata(record.id, desired, since=draft), "updated"
+                return self.update_edit_draft(record, draft, desired), "updated"
             edit = self.client.edit_draft(record.id)
             self.put_metadata(record.id, desired, since=edit)
             published = self.client.publish(record.id)
             self.reporter.info(f"published the metadata change of record {record.id}")
             return published, "updated"
         # "none"
-        if draft is not None:
+        if draft is not None and _unowned(draft) != _unowned(record):
             self.reporter.warning(
-                f"an edit draft of record {record.id if record else ''} is open on Zenodo with changes "
-                "zsync did not make; publish or discard it on Zenodo"
+                f"an edit draft of record {draft.id} is open on Zenodo with changes zsync did not make; "
+                "publish or discard it on Zenodo"
             )
         return record, "unchanged"
+
+    def update_edit_draft(
+        self, record: RemoteRecord, draft: RemoteRecord, desired: dict[str, Any]
+    ) -> RemoteRecord:
+        """An edit draft is open (someone pressed Edit on the web, or a zsync run stopped mid-edit)."""
+        updated = self.put_metadata(record.id, desired, since=draft) if self.edit_draft_changes else draft
+        if _unowned(draft) == _unowned(record):
+            # Only fields zsync owns differ: this is zsync's own edit; finish it.
+            published = self.client.publish(record.id)
+            self.reporter.info(f"published the metadata change of record {record.id}")
+            return published
+        self.reporter.warning(
+            f"an edit draft of record {record.id} is open on Zenodo with changes zsync did not make; updated "
+            "its metadata but did not publish it (publish it on Zenodo, or run with --publish)"
+        )
+        return updated
 
     def remember(self, record_id: str) -> None:
         if write_record_id(self.config.path_record_id, record_id):
             self.id_changed = True
+
+    def import_previous_files(self, draft_id: str) -> tuple[RemoteFile, ...]:
+        files = self.client.import_files(draft_id)
+        self.reporter.info(f"imported {len(files)} files from the previous version, without re-upload")
+        return files
 
     def new_version(self, record: RemoteRecord, local: tuple[LocalFile, ...]) -> RemoteRecord:
         new = self.client.new_version(record.id)  # idempotent: an open next-version draft comes back
@@ -430,31 +504,29 @@ class _Engine:
         self.reporter.info(f"new version draft {new.id} (after version {record.version} of {record.id})")
         files = self.client.list_files(new.id)
         if not files and record.files:
-            files = self.client.import_files(new.id)
-            self.reporter.info(f"imported {len(files)} files from version {record.version} without re-upload")
+            files = self.import_previous_files(new.id)
         self.sync_files(new.id, local, files)
-        today = self.today
-        return self.put_metadata(new.id, self.desired_document(today))
+        return self.put_metadata(new.id, render_document(self.config, publication_date=self.today))
 
-    def sync_files(
-        self, draft_id: str, local: Sequence[LocalFile], remote: Sequence[RemoteFile] | None
-    ) -> None:
+    def sync_files(self, draft_id: str, local: Sequence[LocalFile], remote: Sequence[RemoteFile]) -> None:
         """Make the draft's files equal `local`: delete what differs or is gone, then upload."""
-        current = self.client.list_files(draft_id) if remote is None else remote
-        actions = diff_files(local, current)
+        actions = diff_files(local, remote)
         for a in actions:
             if a.kind in ("delete", "replace") and a.remote is not None:
                 self.client.delete_file(draft_id, a.key)
                 if a.kind == "delete":
                     self.counts.deleted += 1
                     self.reporter.info(f"deleted {a.key} ({a.reason})")
-        uploads = [a for a in actions if a.kind in ("upload", "replace") and a.local is not None]
+        uploads = [a.local for a in actions if a.kind in ("upload", "replace") and a.local is not None]
         if uploads:
             # One request creates every pending entry (Zenodo's rate limit counts requests).
-            self.client.init_files(draft_id, [a.key for a in uploads])
-        for a in uploads:
-            assert a.local is not None
-            self.upload(draft_id, a.local, replaced=a.kind == "replace")
+            self.client.init_files(draft_id, [f.key for f in uploads])
+        for local_file in uploads:
+            self.upload(
+                draft_id,
+                local_file,
+                replaced=any(a.kind == "replace" and a.key == local_file.key for a in actions),
+            )
 
     def upload(self, draft_id: str, local: LocalFile, *, replaced: bool) -> None:
         start = time.monotonic()
@@ -495,11 +567,6 @@ class _Engine:
             self.reporter.warning(f"Zenodo says {error}{where}")
         return updated
 
-    def publish(self, current: RemoteRecord) -> RemoteRecord:
-        published = self.client.publish(current.id)
-        self.reporter.info(f"published record {published.id}")
-        return published
-
     def result(
         self, status: Status, current: RemoteRecord | None, the_plan: Plan, local: tuple[LocalFile, ...]
     ) -> SyncResult:
@@ -537,6 +604,14 @@ def _merge_unowned(desired: Mapping[str, Any], remote: RemoteRecord) -> dict[str
     kept_custom = {k: v for k, v in remote.custom_fields.items() if k not in owned}
     document["custom_fields"] = kept_custom | desired.get("custom_fields", {})
     return document
+
+
+def _unowned(remote: RemoteRecord | None) -> dict[str, Any]:
+    """The metadata fields zsync does not manage (what a person may have edited on the web)."""
+    if remote is None:
+        return {}
+    owned = {name.split(".", 1)[1] for name in OWNED_FIELDS if name.startswith("metadata.")}
+    return {k: v for k, v in remote.metadata.items() if k not in owned and k != "publication_date"}
 
 
 def _without_file_order(document: Mapping[str, Any]) -> dict[str, Any]:
