@@ -109,3 +109,18 @@ def test_emulator_command_serves_until_stopped() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_demo_refuses_a_dataset_whose_id_file_lies_outside_its_folder(tmp_path: Path) -> None:
+    dataset = tmp_path / "dataset"
+    dataset.mkdir()
+    (dataset / "data.csv").write_text("a\n1\n")
+    (dataset / "zenodo.yaml").write_text(
+        "endpoint: https://sandbox.zenodo.org/api\npath_record_id: ../elsewhere-id.txt\n"
+        "metadata:\n  title: Outside\n  version: '1'\n  resource_type: dataset\n"
+        "  creators: [{family_name: Doe}]\npaths: [data.csv]\n"
+    )
+    proc = zsync("demo", str(dataset / "zenodo.yaml"))
+    assert proc.returncode == 2
+    assert "outside" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "elsewhere-id.txt").exists()

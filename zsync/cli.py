@@ -7,8 +7,6 @@ engine) are imported only by the commands that need them, so `--version` and `va
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -20,8 +18,6 @@ from zsync.errors import ConfigError, ZsyncError
 
 if TYPE_CHECKING:
     from zsync.engine import SyncResult
-
-log = logging.getLogger("zsync")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,7 +84,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if args.command is None:
         build_parser().print_help()
         return 2
-    configure_logging(verbose=args.verbose, quiet=args.quiet)
+    if args.command != "validate":  # validate prints its summary or its problems, nothing else
+        configure_logging(verbose=args.verbose, quiet=args.quiet)
     try:
         return run(args, env)
     except ConfigError as exc:
@@ -105,7 +102,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return 1
     except Exception as exc:
         # A bug in zsync. Its text is not printed: it could quote a request, headers and all.
-        log.debug("internal error", exc_info=True)
+        import logging
+
+        logging.getLogger("zsync").debug("internal error", exc_info=True)
         print(
             f"zsync: internal error ({type(exc).__name__}); -v shows the traceback; please report it",
             file=sys.stderr,
@@ -114,6 +113,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 
 def configure_logging(*, verbose: bool, quiet: bool) -> None:
+    import logging
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     root = logging.getLogger("zsync")
@@ -125,7 +126,7 @@ def configure_logging(*, verbose: bool, quiet: bool) -> None:
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.command == "validate":
         from zsync.config import load_config, summarize
-        from zsync.report import format_size
+        from zsync.units import format_size
 
         config = load_config(Path(args.config))
         summary = summarize(config)
@@ -142,6 +143,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
         config = load_config(Path(args.config))
         date = args.publication_date or dt.date.today().isoformat()
+        import json
+
         print(json.dumps(render_document(config, publication_date=date), indent=2, ensure_ascii=False))
         return 0
     if args.command == "schema":
@@ -176,6 +179,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 def emit_result(result: SyncResult, *, as_json: bool, environ: Mapping[str, str]) -> None:
     """Print the summary (or JSON) and append the outputs to $GITHUB_OUTPUT when it is set."""
     if as_json:
+        import json
+
         print(json.dumps(result_as_dict(result), indent=2))
     else:
         print(summary_text(result))

@@ -41,7 +41,6 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 import yaml
-from dotenv import dotenv_values
 from yaml.reader import ReaderError
 
 from zsync import identifiers, vocabulary
@@ -183,6 +182,8 @@ def resolve_token(config: Config, environ: Mapping[str, str], *, cwd: Path | Non
         env_file = folder / ".env"
         if env_file.is_file():
             try:
+                from dotenv import dotenv_values  # here, not at the top: `zsync validate` never needs it
+
                 value = (dotenv_values(env_file).get(TOKEN_ENV_VAR) or "").strip()
             except (OSError, UnicodeDecodeError):
                 continue

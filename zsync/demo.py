@@ -14,6 +14,8 @@ from pathlib import Path
 
 from zsync import engine
 from zsync.config import load_config
+from zsync.errors import UsageError
+from zsync.models import Config
 from zsync.report import LogReporter
 
 log = logging.getLogger("zsync")
@@ -29,9 +31,7 @@ def run_demo(config_path: Path) -> int:
     source = load_config(config_path)  # fail early, with the user's own paths in the messages
     with tempfile.TemporaryDirectory(prefix="zsync-demo-") as tmp:
         work = Path(tmp) / "dataset"
-        shutil.copytree(config_path.resolve().parent, work, ignore=shutil.ignore_patterns(".git"))
-        copy = work / config_path.name
-        (work / source.path_record_id.relative_to(config_path.resolve().parent)).unlink(missing_ok=True)
+        copy = _copy_dataset(source, config_path, work)
         with Emulator(tokens=(_TOKEN,)) as emulator:
             print(f"zsync demo: syncing a copy of {config_path} to a local Zenodo emulator at {emulator.url}")
             print(f"            (instead of {source.endpoint}; no token, no network)\n")
@@ -51,3 +51,25 @@ def run_demo(config_path: Path) -> int:
         print("The second sync found nothing to do: nothing is ever uploaded twice.")
         print("Next: put your own zenodo.yaml beside your files, set ZENODO_TOKEN, run `zsync sync`.")
     return 0
+
+
+def _copy_dataset(config: Config, config_path: Path, work: Path) -> Path:
+    """Copy the config, its readme and its files (only those) into `work`, keeping their layout.
+
+    The demo must never write the user's own record-id file, so everything it names has to live
+    below the config's folder.
+    """
+    base = config_path.resolve().parent
+    named = [config.path_record_id, *config.paths, *([config.path_readme] if config.path_readme else [])]
+    outside = [str(p) for p in named if not p.resolve().is_relative_to(base)]
+    if outside:
+        raise UsageError(
+            f"zsync demo copies a dataset that lives beside its config; these are outside {base}: "
+            + ", ".join(outside),
+            hint="try `zsync demo examples/zenodo.yaml`, or `zsync plan` against your own endpoint",
+        )
+    for path in [config_path.resolve(), *config.paths, *([config.path_readme] if config.path_readme else [])]:
+        target = work / path.resolve().relative_to(base)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    return work / config_path.name

@@ -12,7 +12,11 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
+from zsync.units import format_rate, format_size
+
 log = logging.getLogger("zsync")
+
+__all__ = ["LogReporter", "NullReporter", "Reporter", "format_rate", "format_size"]
 
 
 class Reporter(Protocol):
@@ -25,22 +29,6 @@ class Reporter(Protocol):
     def file_done(self, action: str, key: str, size_bytes: int, elapsed_s: float) -> None: ...
 
     def progress(self, key: str, sent_bytes: int, total_bytes: int) -> None: ...
-
-
-def format_size(size_bytes: int | float) -> str:
-    """1536 -> '1.5 KiB'; sizes in binary units, as people read them in file managers."""
-    value = float(size_bytes)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
-
-
-def format_rate(size_bytes: int, elapsed_s: float) -> str:
-    if elapsed_s <= 0:
-        return "-"
-    return f"{format_size(size_bytes / elapsed_s)}/s"
 
 
 class LogReporter:
