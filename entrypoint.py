@@ -47,6 +47,7 @@ def run_action(environ: Mapping[str, str], out: TextIO) -> int:
     config_file = github.read_input(environ, "config", "zenodo.yaml")
     output_path = environ.get("GITHUB_OUTPUT")
     summary_path = environ.get("GITHUB_STEP_SUMMARY")
+    verbose = False
     try:
         verbose = github.read_bool_input(environ, "verbose", False)
         _configure_logging(out, verbose=verbose)
@@ -84,7 +85,17 @@ def run_action(environ: Mapping[str, str], out: TextIO) -> int:
             summary_path=Path(summary_path) if summary_path else None,
         )
     except ZsyncError as exc:
-        return _fail(exc, out, config_file, workspace, output_path, summary_path, token)
+        return _fail(exc, out, config_file, workspace, output_path, summary_path, (token, push_token))
+    except Exception as exc:
+        # A bug in zsync. Its text and traceback could quote a request, headers and all: only with
+        # verbose, scrubbed; the outputs and the summary still say the step failed.
+        if verbose:
+            print(_scrubbed(traceback.format_exc(), (token, push_token)), file=out, flush=True)
+        internal = ZsyncError(
+            f"internal error ({type(exc).__name__}) in zsync",
+            hint="please report it; run with `verbose: true` for the traceback",
+        )
+        return _fail(internal, out, config_file, workspace, output_path, summary_path, (token, push_token))
 
 
 def _sync(
@@ -107,15 +118,32 @@ def _sync(
     from zsync.engine import sync
     from zsync.gitops import DEFAULT_MESSAGE, commit_record_id
 
-    result = sync(
-        config_path,
-        token=token,
-        version=version,
-        publish=publish,
-        dry_run=dry_run,
-        reporter=github.GitHubReporter(out),
-        environ=environ,
-    )
+    try:
+        result = sync(
+            config_path,
+            token=token,
+            version=version,
+            publish=publish,
+            dry_run=dry_run,
+            reporter=github.GitHubReporter(out),
+            environ=environ,
+        )
+    except ZsyncError as exc:
+        # A draft was created (or a new version opened) before the failure: its id must reach the
+        # repository all the same, or the next run, on a fresh checkout, opens a second draft.
+        if exc.written_record_id is not None and commit_id and not dry_run:
+            write_back = commit_record_id(
+                exc.written_record_id[0],
+                environ=environ,
+                message=commit_message or DEFAULT_MESSAGE,
+                push_token=push_token,
+            )
+            print(f"Record-id file: {write_back.message}.", file=out, flush=True)
+            if write_back.warning:
+                print(
+                    github.warning_annotation(write_back.warning, title="Record id not committed"), file=out
+                )
+        raise
     if token is None:
         print(
             github.warning_annotation(
@@ -142,9 +170,8 @@ def _sync(
         if write_back.warning:
             print(github.warning_annotation(write_back.warning, title="Record id not committed"), file=out)
     elif result.record_id_changed:
-        write_back_note = (
-            f"Record-id file: changed but not committed (commit-record-id is false): {config_file}."
-        )
+        id_file = github.workspace_relative(result.record_id_path, workspace)
+        write_back_note = f"Record-id file: changed but not committed (commit-record-id is false): {id_file}."
     if output_path:
         github.write_outputs(output_path, outputs)
     if summary_path:
@@ -172,22 +199,32 @@ def _fail(
     workspace: Path,
     output_path: str | None,
     summary_path: str | None,
-    token: str | None,
+    secrets: tuple[str | None, ...],
 ) -> int:
     def scrub(text: str) -> str:
-        # The client never puts the token in a message; this is the second lock on that door.
-        return text.replace(token, "***") if token else text
+        # The client never puts a token in a message; this is the second lock on that door.
+        return _scrubbed(text, secrets)
 
     print(scrub(f"zsync: error: {error.diagnostics()}"), file=out, flush=True)
     for line in github.error_annotations(error, config_file=config_file, workspace=workspace):
         print(scrub(line), file=out, flush=True)
     if output_path:
-        github.write_outputs(Path(output_path), {"status": "failed"})
+        failed = {"status": "failed"}
+        if error.written_record_id is not None:
+            failed["record-id"] = error.written_record_id[1]
+        github.write_outputs(Path(output_path), failed)
     if summary_path:
         github.write_summary(
             Path(summary_path), scrub(github.render_error_summary(error, config_file=config_file))
         )
     return error.exit_code
+
+
+def _scrubbed(text: str, secrets: tuple[str | None, ...]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
 
 
 def _configure_logging(out: TextIO, *, verbose: bool) -> None:
@@ -202,8 +239,7 @@ def _configure_logging(out: TextIO, *, verbose: bool) -> None:
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except Exception:
-        # A bug, not a user error: say so plainly, keep the traceback for the report.
-        traceback.print_exc()
-        print(github.error_annotation("zsync crashed: an internal error (see the log above)"), flush=True)
+    except Exception as crash:
+        # A bug outside the action's own handling: the type only (its text could quote a token).
+        print(github.error_annotation(f"zsync crashed: internal error ({type(crash).__name__})"), flush=True)
         sys.exit(1)

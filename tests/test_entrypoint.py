@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from zsync.emulator import Emulator
+from zsync.emulator import Emulator, Faults
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTRYPOINT = ROOT / "entrypoint.py"
@@ -71,7 +71,9 @@ class Workspace:
         for name, value in inputs.items():
             key = name.upper()
             env[
-                key if key.startswith(("INPUT_", "ZENODO_", "GITHUB_")) else f"INPUT_{key.replace('_', '-')}"
+                key
+                if key.startswith(("INPUT_", "ZENODO_", "GITHUB_", "ZSYNC_"))
+                else f"INPUT_{key.replace('_', '-')}"
             ] = value
         proc = subprocess.run(
             [sys.executable, str(ENTRYPOINT), *args],
@@ -281,3 +283,42 @@ def test_with_arguments_it_is_the_cli(workspace: Workspace, emulator: Emulator) 
     assert run.code == 0, run.log
     assert len(emulator.drafts) == 1
     assert "::add-mask::" not in run.log
+
+
+def test_a_sync_that_fails_after_creating_the_draft_still_commits_its_id(
+    workspace: Workspace, emulator: Emulator, tmp_path: Path
+) -> None:
+    emulator.faults = Faults(p_reset_upload=1.0)  # every upload breaks: the draft exists, its files do not
+    fast = {
+        "zsync_retry_max_attempts": "2",
+        "zsync_retry_initial_wait_s": "0.01",
+        "zsync_retry_jitter_s": "0",
+    }
+    run = workspace.run(token=TOKEN, **fast)
+    assert run.code == 1, run.log
+    assert run.outputs["status"] == "failed"
+    record_id = run.outputs["record-id"]
+    assert "::error" in run.log
+    assert run.summary.strip()
+    assert workspace.remote_file(ID_FILE).strip() == record_id, "the id must reach the repository"
+
+    # The next run, on a fresh checkout as in a new job, continues that draft instead of opening another.
+    fresh = tmp_path / "fresh"
+    git(tmp_path, "clone", "-q", str(workspace.remote), str(fresh))
+    emulator.faults = Faults()
+    again = Workspace(fresh, workspace.remote, tmp_path).run(token=TOKEN)
+    assert again.code == 0, again.log
+    assert again.outputs["record-id"] == record_id
+    assert set(emulator.drafts) == {record_id}
+
+
+def test_a_token_with_a_line_break_is_refused_with_failed_outputs_and_never_echoed(
+    workspace: Workspace, emulator: Emulator
+) -> None:
+    # A token with a line break cannot be sent; zsync refuses it as bad input (exit 2), never echoing it.
+    run = workspace.run(token="first-half\nsecond-half")
+    assert run.code == 2, run.log
+    assert run.outputs["status"] == "failed"
+    assert "first-half" not in run.log.split("\n", 2)[-1]
+    assert "line breaks" in run.log
+    assert run.summary.strip()

@@ -101,6 +101,21 @@ def test_commits_only_the_id_file_as_the_bot_and_pushes_it(remote: Path, tmp_pat
     assert git(work, "status", "--porcelain").splitlines() == ["A  staged.txt", " M zenodo.yaml"]
 
 
+def test_commits_the_job_made_and_did_not_push_stay_local(remote: Path, tmp_path: Path) -> None:
+    work = clone(remote, tmp_path / "work")
+    (work / "build.bin").write_text("a build artefact an earlier step committed\n")
+    git(work, "add", "build.bin")
+    git(work, "commit", "-q", "-m", "local only")
+    (work / ID_FILE).write_text("200\n")
+
+    result = commit_record_id(work / ID_FILE, environ=runner_environ(tmp_path))
+
+    assert result.outcome == "pushed", result
+    assert remote_file(remote, "main", ID_FILE) == "200"
+    assert git(remote, "show", "--name-only", "--format=", "main").split() == [ID_FILE]
+    assert "build.bin" not in git(remote, "ls-tree", "--name-only", "main").split()
+
+
 def test_push_race_is_resolved_by_reapplying_on_the_new_tip(remote: Path, tmp_path: Path) -> None:
     work = clone(remote, tmp_path / "work")
     (work / ID_FILE).write_text("200\n")

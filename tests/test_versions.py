@@ -56,3 +56,14 @@ def test_unorderable_versions_are_an_error_not_a_guess() -> None:
 )
 def test_release_tags_lose_their_v(tag: str, version: str) -> None:
     assert normalize_version(tag) == version
+
+
+def test_a_version_from_outside_must_be_a_version() -> None:
+    from zsync.errors import UsageError
+    from zsync.versions import release_version
+
+    assert release_version("v1.2.0") == "1.2.0"
+    assert release_version("2026.11") == "2026.11"
+    assert release_version("1.0rc1") == "1.0rc1"
+    with pytest.raises(UsageError, match=r"'main' .* is not a version"):
+        release_version("main")  # ${{ github.ref_name }} on a branch push

@@ -248,6 +248,12 @@ class ZenodoClient:
         read_timeout_s: float = 60.0,
         session: requests.Session | None = None,
     ) -> None:
+        if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
+            # http.client would refuse the header and quote it, token and all, in its error.
+            raise UsageError(
+                "the Zenodo token contains spaces, line breaks or control characters",
+                hint="the secret or token file must hold the token alone, on one line",
+            )
         self.endpoint = endpoint.rstrip("/")
         self.retry = retry
         self.connect_timeout_s = connect_timeout_s
@@ -674,7 +680,9 @@ class ZenodoClient:
             try:
                 return once()
             except _Retryable as failure:
-                needs_check = failure.sent
+                # Sticky: once an attempt may have reached the server, every later try looks first,
+                # even after a try that failed before sending (a 429 must not hide the earlier one).
+                needs_check = needs_check or failure.sent
                 raise
 
         def wait(state: tenacity.RetryCallState) -> float:

@@ -29,7 +29,7 @@ from zsync.metadata import OWNED_FIELDS, diff_owned, owned_view, render_document
 from zsync.models import Config, LocalFile, RemoteFile, RemoteRecord
 from zsync.planning import FieldChange, Plan, compute_plan, diff_files
 from zsync.report import NullReporter, Reporter, format_size
-from zsync.versions import compare_versions, normalize_version
+from zsync.versions import compare_versions, release_version
 
 if TYPE_CHECKING:
     from zsync.api import RetryPolicy, ZenodoClient
@@ -120,7 +120,7 @@ def sync(
     with reporter.phase("Validate configuration"):
         config = load_config(Path(config_path))
         if version:
-            config = config.with_version(normalize_version(version))
+            config = config.with_version(release_version(version))
         if token is _FROM_ENVIRONMENT:
             token = resolve_token(config, os.environ if environ is None else environ)
         local_files = _scan(config, reporter)
@@ -145,7 +145,13 @@ def sync(
         client = ZenodoClient(config.endpoint, token or "", retry=retry or RetryPolicy.from_environ(env))
     with client:
         engine = _Engine(config, client, reporter, today)
-        return engine.run(local_files, publish=publish, dry_run=dry_run)
+        try:
+            return engine.run(local_files, publish=publish, dry_run=dry_run)
+        except ZsyncError as exc:
+            written = read_record_id(id_path) if engine.id_changed else None
+            if written is not None:
+                exc.written_record_id = (id_path, written)
+            raise
 
 
 def discard(
@@ -635,4 +641,4 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-__all__ = ["SyncResult", "ZsyncError", "discard", "normalize_version", "plan", "sync", "validate"]
+__all__ = ["SyncResult", "ZsyncError", "discard", "plan", "sync", "validate"]

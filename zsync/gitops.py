@@ -222,12 +222,12 @@ def _commit_and_push(
     blob = git.run("hash-object", "-w", "--", str(id_file))
     head = git.run("rev-parse", "--verify", "HEAD^{commit}")
     started_from = _blob_at(git, head, rel)
-    # An attached HEAD is the branch's tip as checked out; a detached one (a tag) is usually behind the
-    # branch, so build on the remote tip from the start.
-    base = head if attached else _fetch_tip(git, remote, branch)
+    # Always on the remote tip: building on the local HEAD would also push whatever commits earlier
+    # steps of the job made and did not push. A detached HEAD (a release's tag) is behind it anyway.
+    base, why = _fetch_tip(git, remote, branch)
     for attempt in range(1, attempts + 1):
         if base is None:
-            return _failed(f"the branch {branch} does not exist on '{remote}'", branch)
+            return _failed(why, branch)
         current = _blob_at(git, base, rel)
         if current == blob:
             return WriteBack("unchanged", f"{rel} is already up to date on {branch}", branch=branch)
@@ -252,7 +252,7 @@ def _commit_and_push(
         log.info(
             "%s moved while pushing (attempt %d of %d); re-applying on its new tip", branch, attempt, attempts
         )
-        base = _fetch_tip(git, remote, branch)
+        base, why = _fetch_tip(git, remote, branch)
     raise AssertionError("unreachable")
 
 
@@ -261,14 +261,17 @@ def _blob_at(git: _Git, rev: str, rel: str) -> str | None:
     return out or None
 
 
-def _fetch_tip(git: _Git, remote: str, branch: str) -> str | None:
-    """Fetch `branch` (depth 1: shallow clones are the norm in CI) and return its tip, None if absent."""
+def _fetch_tip(git: _Git, remote: str, branch: str) -> tuple[str | None, str]:
+    """Fetch `branch` (depth 1: shallow clones are the norm in CI): (its tip, "") or (None, why not)."""
     tracking = f"refs/zsync/{remote}/{branch}"
-    git.run(
-        "fetch", "--quiet", "--no-tags", "--depth=1", remote, f"+refs/heads/{branch}:{tracking}", check=False
-    )
+    proc = git.call("fetch", "--quiet", "--no-tags", "--depth=1", remote, f"+refs/heads/{branch}:{tracking}")
+    if proc.returncode != 0:
+        output = proc.stdout + proc.stderr
+        if "couldn't find remote ref" in output:
+            return None, f"the branch {branch} does not exist on '{remote}'"
+        return None, f"fetching {branch} from '{remote}' failed: {_last_lines(output)}"
     tip = git.run("rev-parse", "-q", "--verify", f"{tracking}^{{commit}}", check=False)
-    return tip or None
+    return (tip, "") if tip else (None, f"the branch {branch} does not exist on '{remote}'")
 
 
 def _build_commit(git: _Git, base: str, rel: str, blob: str, message: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from zsync.errors import SyncError
+from zsync.errors import SyncError, UsageError
 
 # semver.org's recommended pattern, with an optional leading "v" (release tags).
 _SEMVER = re.compile(
@@ -69,3 +69,22 @@ def normalize_version(version: str) -> str:
     if len(value) > 1 and value[0] in "vV" and value[1].isdigit():
         value = value[1:]
     return value
+
+
+def release_version(value: str) -> str:
+    """A version given from outside the config (a release tag, --set-version), normalised and checked.
+
+    `${{ github.ref_name }}` on a branch push is `main`: refuse what is not a version instead of
+    publishing a dataset version called "main".
+    """
+    version = normalize_version(value)
+    if _semver_key(version) is None:
+        try:
+            Version(version)
+        except InvalidVersion:
+            raise UsageError(
+                f"version {value!r} (the version input or --set-version) is not a version",
+                hint="give a release tag such as v1.2.0, or a PEP 440 / calendar version; leave it empty "
+                "to use metadata.version",
+            ) from None
+    return version
