@@ -259,6 +259,7 @@ class ZenodoClient:
         self.connect_timeout_s = connect_timeout_s
         self.read_timeout_s = read_timeout_s
         self.request_count = 0
+        self._deadline_s: float | None = None  # of the outermost retry loop under way
         self._token = token
         self._rate = _RateLimit()
         self._session = session if session is not None else requests.Session()
@@ -668,6 +669,10 @@ class ZenodoClient:
         """
         policy = self.retry
         started_s = policy.clock()
+        # A re-read inside a retry (reconcile) runs its own _run: it shares the outer deadline, so
+        # nesting never stretches max_total_s.
+        outer_deadline_s = self._deadline_s
+        deadline_s = started_s + policy.max_total_s if outer_deadline_s is None else outer_deadline_s
         needs_check = False
 
         def attempt() -> T:
@@ -694,7 +699,7 @@ class ZenodoClient:
         def stop(state: tenacity.RetryCallState) -> bool:
             if state.attempt_number >= policy.max_attempts:
                 return True
-            return policy.clock() - started_s + state.upcoming_sleep > policy.max_total_s
+            return policy.clock() + state.upcoming_sleep > deadline_s
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             failure = state.outcome.exception() if state.outcome else None
@@ -716,6 +721,7 @@ class ZenodoClient:
             before_sleep=before_sleep,
             reraise=True,
         )
+        self._deadline_s = deadline_s
         try:
             return retrying(attempt)
         except _Retryable as failure:
@@ -729,6 +735,8 @@ class ZenodoClient:
                 hint="Zenodo may be overloaded or down (see https://status.zenodo.org); run the sync "
                 "again later, it resumes where it stopped.",
             ) from failure
+        finally:
+            self._deadline_s = outer_deadline_s
 
     def _send(
         self,
