@@ -64,6 +64,7 @@ def run_action(environ: Mapping[str, str], out: TextIO) -> int:
         config_file = github.workspace_relative(config_path, workspace)
         dry_run = github.read_bool_input(environ, "dry-run", False)
         publish = github.read_bool_input(environ, "publish", False)
+        reserve_doi = github.read_bool_input(environ, "reserve-doi", True)
         commit_id = github.read_bool_input(environ, "commit-record-id", True)
         if dry_run and publish:
             raise UsageError("dry-run and publish contradict each other", hint="set only one of them")
@@ -78,6 +79,7 @@ def run_action(environ: Mapping[str, str], out: TextIO) -> int:
             version=version,
             dry_run=dry_run,
             publish=publish,
+            reserve_doi=reserve_doi,
             commit_id=commit_id,
             commit_message=github.read_input(environ, "commit-message", "") or None,
             push_token=push_token,
@@ -109,6 +111,7 @@ def _sync(
     version: str | None,
     dry_run: bool,
     publish: bool,
+    reserve_doi: bool,
     commit_id: bool,
     commit_message: str | None,
     push_token: str | None,
@@ -125,6 +128,7 @@ def _sync(
             version=version,
             publish=publish,
             dry_run=dry_run,
+            reserve_doi=reserve_doi,
             reporter=github.GitHubReporter(out),
             environ=environ,
         )

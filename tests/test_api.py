@@ -784,3 +784,14 @@ def _unquote(path: str) -> str:
     from urllib.parse import unquote
 
     return unquote(path)
+
+
+def test_reserve_doi_gives_the_draft_its_doi_once(client: ZenodoClient) -> None:
+    draft = client.create_draft(document())
+    assert draft.doi is None
+    reserved = client.reserve_doi(draft.id)
+    assert reserved.doi == f"10.5072/zenodo.{draft.id}"
+    again = client.get_draft(draft.id)
+    assert again is not None and again.doi == reserved.doi
+    with pytest.raises(BadRequestError):
+        client.reserve_doi(draft.id)

@@ -225,6 +225,7 @@ def test_first_sync_creates_one_draft_writes_the_id_and_uploads_every_file(
     assert out["bytes-uploaded"] == str(sum((ds.root / p).stat().st_size for p in ds.config()["paths"]))
     assert count(mutations(emulator)) == {
         "POST /records": 1,
+        "POST /records/{id}/draft/pids/doi": 1,  # the DOI is known before publication
         "POST /records/{id}/draft/files": 1,  # one batched init
         "PUT /records/{id}/draft/files/{key}/content": 3,
         "POST /records/{id}/draft/files/{key}/commit": 3,
@@ -368,6 +369,7 @@ def test_new_version_with_one_of_twenty_files_changed_uploads_only_that_file(
     assert new_id != first_id and out["record-id"] == new_id
     assert count(mutations(emulator)) == {
         "POST /records/{id}/versions": 1,
+        "POST /records/{id}/draft/pids/doi": 1,
         "POST /records/{id}/draft/actions/files-import": 1,
         "DELETE /records/{id}/draft/files/{key}": 1,
         "POST /records/{id}/draft/files": 1,
@@ -624,3 +626,22 @@ def test_fault_soak_fifty_runs_converge(tmp_path: Path, emulator: Emulator) -> N
         assert remote == {k: ("completed", v) for k, v in ds.local_md5s().items()}, f"run {run}"
     assert len(user_drafts(emulator)) == 50
     assert len(reruns) <= 2, f"runs that needed a second go: {reruns}"
+
+
+def test_reserved_doi_is_an_output_of_the_draft_and_stays_at_publication(
+    ds: Dataset, emulator: Emulator
+) -> None:
+    out = outputs_of(sync(ds, "--json"))
+    assert out["doi"], "a draft's DOI is reserved so it is known before publication"
+    emulator.publish(ds.record_id())
+    published = api(emulator, "GET", f"/records/{ds.record_id()}").json()
+    assert published["pids"]["doi"]["identifier"] == out["doi"]
+
+
+def test_no_reserve_doi_leaves_the_draft_without_one(ds: Dataset, emulator: Emulator) -> None:
+    out = outputs_of(sync(ds, "--no-reserve-doi", "--json"))
+    assert out["doi"] == ""
+    assert "POST /records/{id}/draft/pids/doi" not in mutations(emulator)
+    emulator.clear_log()
+    sync(ds, "--no-reserve-doi")
+    assert mutations(emulator) == []

@@ -398,6 +398,23 @@ class ZenodoClient:
 
         return self._run("POST", path, once, reconcile)
 
+    def reserve_doi(self, record_id: str) -> RemoteRecord:
+        """`POST /records/{id}/draft/pids/doi`: reserve the draft's DOI (registered only at publish).
+
+        Refused (400) when the draft has one; so after an ambiguous failure the draft is re-read,
+        and a DOI there means the reservation took effect.
+        """
+        path = f"/records/{_seg(record_id)}/draft/pids/doi"
+
+        def once() -> RemoteRecord:
+            return _parse_record(self._send("POST", path), "POST", path, is_draft=True)
+
+        def reconcile() -> RemoteRecord | None:
+            draft = self.get_draft(record_id)
+            return draft if draft is not None and draft.doi else None
+
+        return self._run("POST", path, once, reconcile)
+
     def discard_draft(self, record_id: str) -> None:
         """`DELETE /records/{id}/draft`: a new draft is gone for good, an edit draft is discarded."""
         path = f"/records/{_seg(record_id)}/draft"

@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
             "--set-version", metavar="VERSION", help="override metadata.version (e.g. a tag: v1.2.0)"
         )
         p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+        p.add_argument(
+            "--no-reserve-doi",
+            action="store_true",
+            help="do not reserve a DOI for a draft that has none (by default it is reserved, so it is known "
+            "before publication)",
+        )
         if name == "sync":
             p.add_argument("--publish", action="store_true", help="publish the draft after a successful sync")
             p.add_argument("--dry-run", action="store_true", help="same as `zsync plan`")
@@ -169,6 +175,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         version=args.set_version,
         publish=getattr(args, "publish", False),
         dry_run=args.command == "plan" or getattr(args, "dry_run", False),
+        reserve_doi=not args.no_reserve_doi,
         reporter=LogReporter(),
         environ=env,
     )

@@ -102,6 +102,7 @@ def sync(
     version: str | None = None,
     publish: bool = False,
     dry_run: bool = False,
+    reserve_doi: bool = True,
     reporter: Reporter | None = None,
     environ: Mapping[str, str] | None = None,
     client: ZenodoClient | None = None,
@@ -114,6 +115,8 @@ def sync(
     then `path_token`). With no token the config is validated and nothing is sent (status
     "validated"). `version` overrides metadata.version (a release tag; a leading "v" is dropped).
     `dry_run` reads the remote state and returns the plan (status "planned") without changing it.
+    `reserve_doi` reserves the DOI of a draft that has none, so it is known before publication
+    (Zenodo registers it only when the draft is published).
     Raises ConfigError (bad config), SyncError (a remote state that forbids the sync), RemoteError.
     """
     reporter = reporter or NullReporter()
@@ -144,7 +147,7 @@ def sync(
         env = os.environ if environ is None else environ
         client = ZenodoClient(config.endpoint, token or "", retry=retry or RetryPolicy.from_environ(env))
     with client:
-        engine = _Engine(config, client, reporter, today)
+        engine = _Engine(config, client, reporter, today, reserve_doi=reserve_doi)
         try:
             return engine.run(local_files, publish=publish, dry_run=dry_run)
         except ZsyncError as exc:
@@ -252,9 +255,16 @@ class _Counts:
 
 class _Engine:
     def __init__(
-        self, config: Config, client: ZenodoClient, reporter: Reporter, today: Callable[[], dt.date]
+        self,
+        config: Config,
+        client: ZenodoClient,
+        reporter: Reporter,
+        today: Callable[[], dt.date],
+        *,
+        reserve_doi: bool = True,
     ) -> None:
         self.config = config
+        self.reserve_doi = reserve_doi
         self.client = client
         self.reporter = reporter
         self.today = today().isoformat()
@@ -358,6 +368,8 @@ class _Engine:
             if (draft.version_index or 1) > 1:
                 remote_files = self.check_next_version(draft, remote_files)
             changes = self.metadata_changes(desired, draft)
+            if self.reserve_doi and not draft.doi:
+                changes.append(FieldChange(_RESERVE_DOI, None, "a DOI, reserved now"))
             if draft.metadata.get("publication_date") != date:
                 changes.append(
                     FieldChange("metadata.publication_date", draft.metadata.get("publication_date"), date)
@@ -439,6 +451,7 @@ class _Engine:
             created = self.client.create_draft(_without_file_order(desired))
             self.remember(created.id)
             self.reporter.info(f"created draft {created.id}")
+            self.ensure_doi(created)
             self.sync_files(created.id, local, ())
             return self.put_metadata(created.id, desired), "created"
         if action == "update-draft":
@@ -446,6 +459,7 @@ class _Engine:
             assert remote_files is not None
             if self.adopted:
                 self.remember(draft.id)
+            draft = self.ensure_doi(draft)
             if self.pending_import:
                 remote_files = self.import_previous_files(draft.id)
             self.sync_files(draft.id, local, remote_files)
@@ -454,11 +468,12 @@ class _Engine:
             status: Status = (
                 "new-version" if self.pending_import else "created" if self.adopted else "updated"
             )
-            if the_plan.metadata_changes or keys_changed:
+            metadata_changes = [c for c in the_plan.metadata_changes if c.field != _RESERVE_DOI]
+            if metadata_changes or keys_changed:
                 # Files (and an import) change the draft's revision: read it again before the PUT.
                 fresh = the_plan.changes_files or self.pending_import
                 return self.put_metadata(draft.id, desired, since=None if fresh else draft), status
-            return draft, (status if the_plan.changes_files else "unchanged")
+            return draft, (status if the_plan.changes_files or the_plan.metadata_changes else "unchanged")
         if action == "new-version":
             assert record is not None
             return self.new_version(record, local), "new-version"
@@ -495,6 +510,14 @@ class _Engine:
         )
         return updated
 
+    def ensure_doi(self, draft: RemoteRecord) -> RemoteRecord:
+        """Reserve the draft's DOI when it has none (and reserving is wanted)."""
+        if not self.reserve_doi or draft.doi:
+            return draft
+        reserved = self.client.reserve_doi(draft.id)
+        self.reporter.info(f"reserved DOI {reserved.doi} (registered when the draft is published)")
+        return reserved
+
     def remember(self, record_id: str) -> None:
         if write_record_id(self.config.path_record_id, record_id):
             self.id_changed = True
@@ -508,6 +531,7 @@ class _Engine:
         new = self.client.new_version(record.id)  # idempotent: an open next-version draft comes back
         self.remember(new.id)
         self.reporter.info(f"new version draft {new.id} (after version {record.version} of {record.id})")
+        self.ensure_doi(new)
         files = self.client.list_files(new.id)
         if not files and record.files:
             files = self.import_previous_files(new.id)
@@ -610,6 +634,9 @@ def _merge_unowned(desired: Mapping[str, Any], remote: RemoteRecord) -> dict[str
     kept_custom = {k: v for k, v in remote.custom_fields.items() if k not in owned}
     document["custom_fields"] = kept_custom | desired.get("custom_fields", {})
     return document
+
+
+_RESERVE_DOI = "pids.doi"
 
 
 def _unowned(remote: RemoteRecord | None) -> dict[str, Any]:

@@ -142,6 +142,7 @@ _ROUTES: list[tuple[str, tuple[str, ...], str, bool, str]] = [
     ("POST", ("records", "{id}", "draft"), "record", False, "edit"),
     ("DELETE", ("records", "{id}", "draft"), "none", False, "discard"),
     ("POST", ("records", "{id}", "draft", "actions", "publish"), "record", False, "publish"),
+    ("POST", ("records", "{id}", "draft", "pids", "{scheme}"), "record", False, "reserve_pid"),
     ("POST", ("records", "{id}", "draft", "actions", "files-import"), "files", False, "import_files"),
     ("GET", ("records", "{id}", "draft", "files"), "files", False, "list_draft_files"),
     ("POST", ("records", "{id}", "draft", "files"), "files", True, "init_files"),
@@ -634,6 +635,11 @@ class _Routes:
         if_match = call.handler.headers.get("If-Match")
         draft, errors = emu._store.update_draft(call.user, call.params["id"], call.body, if_match)
         return _Routes._doc(emu, call, 200, draft, draft=True, errors=errors)
+
+    @staticmethod
+    def reserve_pid(emu: Emulator, call: _Call) -> _Reply:
+        draft = emu._store.reserve_doi(call.user, call.params["id"], call.params["scheme"])
+        return _Routes._doc(emu, call, 201, draft, draft=True)
 
     @staticmethod
     def edit(emu: Emulator, call: _Call) -> _Reply:

@@ -96,7 +96,7 @@ class Version:
     updated: str
     revision_id: int
     version_index: int
-    doi: str
+    doi: str | None  # None until reserved (POST .../draft/pids/doi) or minted at publish
     metadata: dict[str, Any] = field(default_factory=dict)
     access: dict[str, Any] | None = None
     custom_fields: dict[str, Any] = field(default_factory=dict)
@@ -282,7 +282,7 @@ class Store:
                 updated=stamp,
                 revision_id=1,
                 version_index=1,
-                doi=DOI_PREFIX + rid,
+                doi=None,  # as on Zenodo: a draft has no DOI until one is reserved or it is published
             )
             errors = self._apply_body(draft, body)
             self.parents[parent_id] = Parent(id=parent_id, owner=user)
@@ -306,6 +306,23 @@ class Store:
             self._touch(draft)
             self._changed(rid)
             return draft, errors
+
+    def reserve_doi(self, user: str | None, rid: str, scheme: str) -> Version:
+        """POST /records/{id}/draft/pids/doi: reserve the draft's DOI (400 when it has one)."""
+        with self.lock:
+            draft = self._draft(user, rid)
+            if scheme != "doi":
+                raise ApiError(400, f"No PID provider for scheme {scheme}.")
+            if draft.doi:
+                raise ApiError(
+                    400,
+                    "A validation error occurred.",
+                    errors=[{"field": "pids.doi", "messages": ["A PID already exists for type doi"]}],
+                )
+            draft.doi = DOI_PREFIX + rid
+            self._touch(draft)
+            self._changed(rid)
+            return draft
 
     def edit(self, user: str | None, rid: str) -> Version:
         with self.lock:
@@ -370,6 +387,7 @@ class Store:
                 record = existing
             else:
                 record = draft
+                record.doi = record.doi or DOI_PREFIX + rid  # minted at publish when not reserved
                 record.revision_id += 1
                 record.updated = now_iso()
                 parent.versions.append(rid)
@@ -409,7 +427,7 @@ class Store:
                 updated=stamp,
                 revision_id=1,
                 version_index=max(self.records[v].version_index for v in parent.versions) + 1,
-                doi=DOI_PREFIX + new_id,
+                doi=None,
                 metadata=metadata,
                 access=copy.deepcopy(record.access),
                 custom_fields=copy.deepcopy(record.custom_fields),
@@ -741,7 +759,11 @@ class Store:
                 "is_published": version.id in self.records,
                 "is_draft": draft,
                 "status": self.status_of(version, draft=draft),
-                "pids": {"doi": {"identifier": version.doi, "provider": "datacite", "client": "datacite"}},
+                "pids": (
+                    {"doi": {"identifier": version.doi, "provider": "datacite", "client": "datacite"}}
+                    if version.doi
+                    else {}
+                ),
                 "parent": {
                     "id": parent.id,
                     "access": {"owned_by": {"user": parent.owner}},
@@ -803,7 +825,7 @@ class Store:
                 "id": int(version.id),
                 "recid": int(version.id),
                 "conceptrecid": parent.id,
-                "doi": version.doi if published else "",
+                "doi": (version.doi or "") if published else "",
                 "conceptdoi": parent.concept_doi or "",
                 "created": version.created,
                 "modified": version.updated,
