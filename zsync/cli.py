@@ -168,15 +168,16 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         from zsync.demo import run_demo
 
         return run_demo(Path(args.config))
-    from zsync.report import LogReporter
+    from zsync.report import LogReporter, TerminalReporter
 
+    reporter = TerminalReporter(sys.stderr) if sys.stderr.isatty() and not args.quiet else LogReporter()
     result = engine.sync(
         args.config,
         version=args.set_version,
         publish=getattr(args, "publish", False),
         dry_run=args.command == "plan" or getattr(args, "dry_run", False),
         reserve_doi=not args.no_reserve_doi,
-        reporter=LogReporter(),
+        reporter=reporter,
         environ=env,
     )
     emit_result(result, as_json=args.json, environ=env)

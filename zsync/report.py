@@ -8,15 +8,16 @@ so a CI log gets one line per file (size, throughput) and a terminal may get mor
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from zsync.units import format_rate, format_size
 
 log = logging.getLogger("zsync")
 
-__all__ = ["LogReporter", "NullReporter", "Reporter", "format_rate", "format_size"]
+__all__ = ["LogReporter", "NullReporter", "Reporter", "TerminalReporter", "format_rate", "format_size"]
 
 
 class Reporter(Protocol):
@@ -69,3 +70,31 @@ class NullReporter(LogReporter):
     def __init__(self) -> None:
         super().__init__(logging.getLogger("zsync.null"))
         self.logger.disabled = True
+
+
+class TerminalReporter(LogReporter):
+    """On a real terminal, a live progress line during each upload; the per-file log line stays.
+
+    Used only when stderr is a TTY: CI logs are not terminals, and carriage returns would flood them.
+    """
+
+    def __init__(self, stream: TextIO, logger: logging.Logger = log) -> None:
+        super().__init__(logger)
+        self.stream = stream
+        self._started_s: dict[str, tuple[float, int]] = {}
+
+    def progress(self, key: str, sent_bytes: int, total_bytes: int) -> None:
+        # The rate counts from the first report, whose block was already sent when it was made.
+        started_s, first_bytes = self._started_s.setdefault(key, (time.monotonic(), sent_bytes))
+        percent = 100.0 * sent_bytes / total_bytes if total_bytes else 100.0
+        rate = format_rate(sent_bytes - first_bytes, time.monotonic() - started_s)
+        self.stream.write(
+            f"\r  {key} {percent:5.1f}% of {format_size(total_bytes)} ({rate})\x1b[K"  # \x1b[K: clear to end
+        )
+        self.stream.flush()
+
+    def file_done(self, action: str, key: str, size_bytes: int, elapsed_s: float) -> None:
+        if self._started_s.pop(key, None) is not None:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+        super().file_done(action, key, size_bytes, elapsed_s)
