@@ -119,7 +119,20 @@ def _sync(
     summary_path: Path | None,
 ) -> int:
     from zsync.engine import sync
-    from zsync.gitops import DEFAULT_MESSAGE, commit_record_id
+    from zsync.gitops import DEFAULT_MESSAGE, WriteBack, commit_record_id
+
+    write_backs: list[WriteBack] = []
+
+    def commit_now(id_file: Path, record_id: str) -> None:
+        # Called by the engine the moment the id file changes, before any upload: a job killed
+        # (timeout, cancel) after this point still leaves the id in the repository.
+        write_back = commit_record_id(
+            id_file, environ=environ, message=commit_message or DEFAULT_MESSAGE, push_token=push_token
+        )
+        write_backs.append(write_back)
+        print(f"Record-id file: {write_back.message}.", file=out, flush=True)
+        if write_back.warning:
+            print(github.warning_annotation(write_back.warning, title="Record id not committed"), file=out)
 
     try:
         result = sync(
@@ -131,22 +144,12 @@ def _sync(
             reserve_doi=reserve_doi,
             reporter=github.GitHubReporter(out),
             environ=environ,
+            on_record_id=commit_now if commit_id and not dry_run else None,
         )
     except ZsyncError as exc:
-        # A draft was created (or a new version opened) before the failure: its id must reach the
-        # repository all the same, or the next run, on a fresh checkout, opens a second draft.
-        if exc.written_record_id is not None and commit_id and not dry_run:
-            write_back = commit_record_id(
-                exc.written_record_id[0],
-                environ=environ,
-                message=commit_message or DEFAULT_MESSAGE,
-                push_token=push_token,
-            )
-            print(f"Record-id file: {write_back.message}.", file=out, flush=True)
-            if write_back.warning:
-                print(
-                    github.warning_annotation(write_back.warning, title="Record id not committed"), file=out
-                )
+        # The id the run wrote before failing was committed by commit_now; the failure summary says so.
+        if write_backs and exc.written_record_id is not None:
+            exc.hint = (exc.hint + "; " if exc.hint else "") + write_backs[-1].message
         raise
     if token is None:
         print(
@@ -161,18 +164,10 @@ def _sync(
         )
     outputs = result.outputs()
     write_back_note = None
-    if result.record_id_changed and commit_id and not dry_run:
-        write_back = commit_record_id(
-            result.record_id_path,
-            environ=environ,
-            message=commit_message or DEFAULT_MESSAGE,
-            push_token=push_token,
-        )
+    if write_backs:
+        write_back = write_backs[-1]
         outputs["record-id-commit"] = write_back.commit or ""
         write_back_note = f"Record-id file: {write_back.message}."
-        print(write_back_note, file=out, flush=True)
-        if write_back.warning:
-            print(github.warning_annotation(write_back.warning, title="Record id not committed"), file=out)
     elif result.record_id_changed:
         id_file = github.workspace_relative(result.record_id_path, workspace)
         write_back_note = f"Record-id file: changed but not committed (commit-record-id is false): {id_file}."

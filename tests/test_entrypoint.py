@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,8 +50,8 @@ class Workspace:
     remote: Path
     tmp: Path
 
-    def run(self, *args: str, **inputs: str) -> Run:
-        """Run the entrypoint like the runner: INPUT_<NAME> with the hyphen kept, a hostile PATH."""
+    def environment(self, **inputs: str) -> tuple[dict[str, str], Path]:
+        """The runner's environment: INPUT_<NAME> with the hyphen kept, a hostile PATH."""
         files = self.tmp / "file_commands"
         shutil.rmtree(files, ignore_errors=True)
         files.mkdir()
@@ -75,6 +77,18 @@ class Workspace:
                 if key.startswith(("INPUT_", "ZENODO_", "GITHUB_", "ZSYNC_"))
                 else f"INPUT_{key.replace('_', '-')}"
             ] = value
+        return env, files
+
+    def start(self, **inputs: str) -> subprocess.Popen[str]:
+        env, _ = self.environment(**inputs)
+        return subprocess.Popen(
+            [sys.executable, str(ENTRYPOINT)], cwd=self.root, env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+
+    def run(self, *args: str, **inputs: str) -> Run:
+        """Run the entrypoint like the runner and collect what it left."""
+        env, files = self.environment(**inputs)
         proc = subprocess.run(
             [sys.executable, str(ENTRYPOINT), *args],
             cwd=self.root,
@@ -322,3 +336,36 @@ def test_a_token_with_a_line_break_is_refused_with_failed_outputs_and_never_echo
     assert "first-half" not in run.log.split("\n", 2)[-1]
     assert "line breaks" in run.log
     assert run.summary.strip()
+
+
+def test_a_job_killed_mid_upload_has_already_pushed_the_record_id(
+    workspace: Workspace, emulator: Emulator, tmp_path: Path
+) -> None:
+    """A cancelled or timed-out job dies without cleanup: the id must be in the repository by then."""
+    (workspace.root / "data" / "big.bin").write_bytes(os.urandom(4 * 1024 * 1024))
+    config = workspace.root / "zenodo.yaml"
+    config.write_text(
+        config.read_text().replace("  - data/notes.txt\n", "  - data/notes.txt\n  - data/big.bin\n")
+    )
+    git(workspace.root, "add", ".")
+    git(workspace.root, "commit", "-q", "-m", "a big file")
+    git(workspace.root, "push", "-q", "origin", "main")
+    emulator.faults = Faults(latency_s=0.05, seed=5)
+    proc = workspace.start(token=TOKEN)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(r.method == "PUT" and r.path.endswith("/content") for r in emulator.request_log):
+            break
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL, "the job ended before it could be killed"
+    record_id = workspace.remote_file(ID_FILE).strip()
+    assert record_id in emulator.drafts
+
+    emulator.faults = Faults()
+    fresh = tmp_path / "fresh"
+    git(tmp_path, "clone", "-q", str(workspace.remote), str(fresh))
+    again = Workspace(fresh, workspace.remote, tmp_path).run(token=TOKEN)
+    assert again.code == 0, again.log
+    assert again.outputs["record-id"] == record_id
+    assert set(emulator.drafts) == {record_id}, "no second draft"

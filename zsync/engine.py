@@ -105,6 +105,7 @@ def sync(
     reserve_doi: bool = True,
     reporter: Reporter | None = None,
     environ: Mapping[str, str] | None = None,
+    on_record_id: Callable[[Path, str], None] | None = None,
     client: ZenodoClient | None = None,
     retry: RetryPolicy | None = None,
     today: Callable[[], dt.date] = dt.date.today,
@@ -116,7 +117,9 @@ def sync(
     "validated"). `version` overrides metadata.version (a release tag; a leading "v" is dropped).
     `dry_run` reads the remote state and returns the plan (status "planned") without changing it.
     `reserve_doi` reserves the DOI of a draft that has none, so it is known before publication
-    (Zenodo registers it only when the draft is published).
+    (Zenodo registers it only when the draft is published). `on_record_id(path, id)` is called each
+    time the id file gets a new id, right away (before any upload): the action commits and pushes it
+    there, so even a job killed mid-upload leaves the id in the repository.
     Raises ConfigError (bad config), SyncError (a remote state that forbids the sync), RemoteError.
     """
     reporter = reporter or NullReporter()
@@ -147,7 +150,7 @@ def sync(
         env = os.environ if environ is None else environ
         client = ZenodoClient(config.endpoint, token or "", retry=retry or RetryPolicy.from_environ(env))
     with client:
-        engine = _Engine(config, client, reporter, today, reserve_doi=reserve_doi)
+        engine = _Engine(config, client, reporter, today, reserve_doi=reserve_doi, on_record_id=on_record_id)
         try:
             return engine.run(local_files, publish=publish, dry_run=dry_run)
         except ZsyncError as exc:
@@ -262,9 +265,11 @@ class _Engine:
         today: Callable[[], dt.date],
         *,
         reserve_doi: bool = True,
+        on_record_id: Callable[[Path, str], None] | None = None,
     ) -> None:
         self.config = config
         self.reserve_doi = reserve_doi
+        self.on_record_id = on_record_id
         self.client = client
         self.reporter = reporter
         self.today = today().isoformat()
@@ -521,6 +526,8 @@ class _Engine:
     def remember(self, record_id: str) -> None:
         if write_record_id(self.config.path_record_id, record_id):
             self.id_changed = True
+            if self.on_record_id is not None:
+                self.on_record_id(self.config.path_record_id, record_id)
 
     def import_previous_files(self, draft_id: str) -> tuple[RemoteFile, ...]:
         files = self.client.import_files(draft_id)
