@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
+from test_entrypoint import parse_outputs
 
 from zsync.emulator import Emulator, Faults, RateLimit
 
@@ -525,7 +526,7 @@ def test_github_output_file_gets_the_outputs(ds: Dataset, emulator: Emulator, tm
     output.write_text("")
     proc = run_zsync("sync", str(ds.config_path), extra_env={"GITHUB_OUTPUT": str(output)})
     assert proc.returncode == 0, proc.stderr
-    outputs = parse_github_output(output.read_text())
+    outputs = parse_outputs(output.read_text())
     assert outputs["record-id"] == ds.record_id()
     assert outputs["status"] == "created"
     assert outputs["state"] == "draft"
@@ -533,25 +534,6 @@ def test_github_output_file_gets_the_outputs(ds: Dataset, emulator: Emulator, tm
     assert outputs["doi"].startswith("10.")
     assert outputs["html-url"].startswith("http")
     assert set(outputs) >= {"concept-id", "concept-doi", "files-deleted", "files-unchanged", "bytes-uploaded"}
-
-
-def parse_github_output(text: str) -> dict[str, str]:
-    """The file-command format: `name<<DELIMITER`, value lines, `DELIMITER` (or `name=value`)."""
-    values: dict[str, str] = {}
-    lines = iter(text.splitlines())
-    for line in lines:
-        if "<<" in line:
-            name, delimiter = line.split("<<", 1)
-            body = []
-            for value_line in lines:
-                if value_line == delimiter:
-                    break
-                body.append(value_line)
-            values[name] = "\n".join(body)
-        elif "=" in line:
-            name, value = line.split("=", 1)
-            values[name] = value
-    return values
 
 
 # --------------------------------------------------------------------------- crash safety and faults

@@ -93,7 +93,6 @@ CREATOR_KEYS = ("type", "family_name", "given_name", "name", "identifiers", "aff
 AFFILIATION_KEYS = ("ror", "name")
 RELATED_KEYS = ("scheme", "identifier", "relation_type", "resource_type")
 FUNDING_KEYS = ("funder", "award")
-FUNDER_KEYS = ("ror", "name")
 AWARD_KEYS = ("id", "title", "number", "identifiers")
 ACCESS_KEYS = ("record", "files")
 

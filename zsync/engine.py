@@ -13,7 +13,6 @@ stale file is never left looking current.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import tempfile
 import time
@@ -34,7 +33,6 @@ from zsync.versions import compare_versions, release_version
 if TYPE_CHECKING:
     from zsync.api import RetryPolicy, ZenodoClient
 
-log = logging.getLogger(__name__)
 
 Status = Literal["created", "updated", "unchanged", "new-version", "validated", "planned"]
 State = Literal["draft", "published"]
@@ -127,9 +125,10 @@ def sync(
         config = load_config(Path(config_path))
         if version:
             config = config.with_version(release_version(version))
+        env = os.environ if environ is None else environ
         if token is _FROM_ENVIRONMENT:
-            token = resolve_token(config, os.environ if environ is None else environ)
-        local_files = _scan(config, reporter)
+            token = resolve_token(config, env)
+        local_files = scan(config.paths)
         reporter.info(
             f"{config.metadata.title!r} version {config.metadata.version}: {len(local_files)} files, "
             f"{format_size(sum(f.size_bytes for f in local_files))}"
@@ -145,10 +144,7 @@ def sync(
             notes=("no Zenodo token: validated the configuration and files only; nothing was sent",),
         )
     if client is None:
-        from zsync.api import RetryPolicy, ZenodoClient
-
-        env = os.environ if environ is None else environ
-        client = ZenodoClient(config.endpoint, token or "", retry=retry or RetryPolicy.from_environ(env))
+        client = _make_client(config, token or "", env, retry)
     with client:
         engine = _Engine(config, client, reporter, today, reserve_doi=reserve_doi, on_record_id=on_record_id)
         try:
@@ -176,14 +172,13 @@ def discard(
     record_id = read_record_id(config.path_record_id)
     if record_id is None:
         return None
+    env = os.environ if environ is None else environ
     if token is _FROM_ENVIRONMENT:
-        token = resolve_token(config, os.environ if environ is None else environ)
+        token = resolve_token(config, env)
     if not token and client is None:
         raise SyncError("discarding a draft needs a Zenodo token", hint="set ZENODO_TOKEN or path_token")
     if client is None:
-        from zsync.api import ZenodoClient
-
-        client = ZenodoClient(config.endpoint, token or "")
+        client = _make_client(config, token or "", env, None)
     with client:
         draft = client.get_draft(record_id)
         if draft is None:
@@ -228,12 +223,13 @@ def write_record_id(path: Path, record_id: str) -> bool:
     return True
 
 
-def _scan(config: Config, reporter: Reporter) -> tuple[LocalFile, ...]:
-    start = time.monotonic()
-    files = scan(config.paths)
-    total = sum(f.size_bytes for f in files)
-    log.debug("hashed %d files (%s) in %.2f s", len(files), format_size(total), time.monotonic() - start)
-    return files
+def _make_client(
+    config: Config, token: str, environ: Mapping[str, str], retry: RetryPolicy | None
+) -> ZenodoClient:
+    """The client for this config's endpoint; imported here so validation never loads requests."""
+    from zsync.api import RetryPolicy, ZenodoClient
+
+    return ZenodoClient(config.endpoint, token, retry=retry or RetryPolicy.from_environ(environ))
 
 
 def _previous_version_id(client: ZenodoClient, draft: RemoteRecord) -> str | None:
@@ -630,15 +626,21 @@ class _Engine:
         )
 
 
+# The metadata and custom-field keys zsync manages; publication_date is not compared, but zsync decides it.
+_OWNED_METADATA = frozenset(
+    [name.removeprefix("metadata.") for name in OWNED_FIELDS if name.startswith("metadata.")]
+    + ["publication_date"]
+)
+_OWNED_CUSTOM = frozenset(
+    name.removeprefix("custom_fields.") for name in OWNED_FIELDS if name.startswith("custom_fields.")
+)
+
+
 def _merge_unowned(desired: Mapping[str, Any], remote: RemoteRecord) -> dict[str, Any]:
     """Our document, plus metadata fields a person added on the web that zsync does not manage."""
-    owned = {
-        name.split(".", 1)[1] for name in OWNED_FIELDS if name.startswith(("metadata.", "custom_fields."))
-    }
-    owned.add("publication_date")  # not compared, but always sent: the engine decides it
     document = dict(desired)
-    document["metadata"] = {k: v for k, v in remote.metadata.items() if k not in owned} | desired["metadata"]
-    kept_custom = {k: v for k, v in remote.custom_fields.items() if k not in owned}
+    document["metadata"] = _unowned(remote) | desired["metadata"]
+    kept_custom = {k: v for k, v in remote.custom_fields.items() if k not in _OWNED_CUSTOM}
     document["custom_fields"] = kept_custom | desired.get("custom_fields", {})
     return document
 
@@ -650,8 +652,7 @@ def _unowned(remote: RemoteRecord | None) -> dict[str, Any]:
     """The metadata fields zsync does not manage (what a person may have edited on the web)."""
     if remote is None:
         return {}
-    owned = {name.split(".", 1)[1] for name in OWNED_FIELDS if name.startswith("metadata.")}
-    return {k: v for k, v in remote.metadata.items() if k not in owned and k != "publication_date"}
+    return {k: v for k, v in remote.metadata.items() if k not in _OWNED_METADATA}
 
 
 def _without_file_order(document: Mapping[str, Any]) -> dict[str, Any]:
