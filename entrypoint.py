@@ -9,16 +9,21 @@ record-id file back when it changed. Exit codes: 0 done, 1 sync or remote failur
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from zsync import github
-from zsync.errors import UsageError, ZsyncError
+from zsync.errors import ZsyncError
+from zsync.report import configure_logging
+
+if TYPE_CHECKING:
+    from zsync.engine import SyncResult
+    from zsync.gitops import WriteBack
 
 
 def main(
@@ -37,124 +42,59 @@ def main(
 
 def run_action(environ: Mapping[str, str], out: TextIO) -> int:
     """The action: inputs in, outputs, summary and annotations out. Never raises for a ZsyncError."""
-    token = github.read_input(environ, "token") or environ.get("ZENODO_TOKEN", "").strip() or None
-    push_token = github.read_input(environ, "github-token") or None
-    for secret in (token, push_token):
-        if secret:
-            # The first lines of output, before any other code can print: the runner hides them from now on.
-            print(github.mask(secret), file=out, flush=True)
-    workspace = Path(environ.get("GITHUB_WORKSPACE") or Path.cwd())
-    config_file = github.read_input(environ, "config", "zenodo.yaml")
-    output_path = environ.get("GITHUB_OUTPUT")
-    summary_path = environ.get("GITHUB_STEP_SUMMARY")
+    secrets = (github.read_token(environ), github.read_input(environ, "github-token") or None)
+    # The first lines of output, before any other code can print: the runner hides them from now on.
+    masks = [github.mask(secret) for secret in secrets if secret]
+    print(*masks, sep="\n", file=out, flush=True, end="\n" if masks else "")
+    failure = _Failure(
+        out,
+        config_file=github.read_input(environ, "config", "zenodo.yaml"),
+        workspace=Path(environ.get("GITHUB_WORKSPACE") or Path.cwd()),
+        output_path=environ.get("GITHUB_OUTPUT"),
+        summary_path=environ.get("GITHUB_STEP_SUMMARY"),
+        secrets=secrets,
+    )
     verbose = False
     try:
         verbose = github.read_bool_input(environ, "verbose", False)
-        _configure_logging(out, verbose=verbose)
-        base = workspace / github.read_input(environ, "working-directory", ".")
-        if not base.is_dir():
-            raise UsageError(
-                f"working-directory {base} does not exist",
-                hint="give a folder relative to the repository root",
-            )
-        config_path = base / config_file
-        # The engine resolves the config's paths against its folder; the CLI-like cwd keeps any other
-        # relative path a person reads in the log meaningful.
-        os.chdir(base)
-        config_file = github.workspace_relative(config_path, workspace)
-        dry_run = github.read_bool_input(environ, "dry-run", False)
-        publish = github.read_bool_input(environ, "publish", False)
-        reserve_doi = github.read_bool_input(environ, "reserve-doi", True)
-        commit_id = github.read_bool_input(environ, "commit-record-id", True)
-        if dry_run and publish:
-            raise UsageError("dry-run and publish contradict each other", hint="set only one of them")
-        version = github.read_input(environ, "version") or None
-        return _sync(
-            environ,
-            out,
-            token=token,
-            config_path=config_path,
-            config_file=config_file,
-            workspace=workspace,
-            version=version,
-            dry_run=dry_run,
-            publish=publish,
-            reserve_doi=reserve_doi,
-            commit_id=commit_id,
-            commit_message=github.read_input(environ, "commit-message", "") or None,
-            push_token=push_token,
-            output_path=Path(output_path) if output_path else None,
-            summary_path=Path(summary_path) if summary_path else None,
-        )
+        configure_logging(out, verbose=verbose)
+        inputs = github.ActionInputs.from_environ(environ)
+        failure = replace(failure, config_file=inputs.config_file)
+        return _sync(environ, out, inputs, failure)
     except ZsyncError as exc:
-        return _fail(exc, out, config_file, workspace, output_path, summary_path, (token, push_token))
+        return failure.report(exc)
     except Exception as exc:
         # A bug in zsync. Its text and traceback could quote a request, headers and all: only with
         # verbose, scrubbed; the outputs and the summary still say the step failed.
         if verbose:
-            print(_scrubbed(traceback.format_exc(), (token, push_token)), file=out, flush=True)
+            print(_scrubbed(traceback.format_exc(), secrets), file=out, flush=True)
         internal = ZsyncError(
             f"internal error ({type(exc).__name__}) in zsync",
             hint="please report it; run with `verbose: true` for the traceback",
         )
-        return _fail(internal, out, config_file, workspace, output_path, summary_path, (token, push_token))
+        return failure.report(internal)
 
 
-def _sync(
-    environ: Mapping[str, str],
-    out: TextIO,
-    *,
-    token: str | None,
-    config_path: Path,
-    config_file: str,
-    workspace: Path,
-    version: str | None,
-    dry_run: bool,
-    publish: bool,
-    reserve_doi: bool,
-    commit_id: bool,
-    commit_message: str | None,
-    push_token: str | None,
-    output_path: Path | None,
-    summary_path: Path | None,
-) -> int:
+def _sync(environ: Mapping[str, str], out: TextIO, inputs: github.ActionInputs, failure: _Failure) -> int:
     from zsync.engine import sync
-    from zsync.gitops import DEFAULT_MESSAGE, WriteBack, commit_record_id
 
-    write_backs: list[WriteBack] = []
-
-    def commit_now(id_file: Path, record_id: str) -> None:
-        # Called by the engine the moment the id file changes, before any upload: a job killed
-        # (timeout, cancel) after this point still leaves the id in the repository.
-        write_back = commit_record_id(
-            id_file, environ=environ, message=commit_message or DEFAULT_MESSAGE, push_token=push_token
-        )
-        write_backs.append(write_back)
-        print(f"Record-id file: {write_back.message}.", file=out, flush=True)
-        if write_back.warning:
-            print(github.warning_annotation(write_back.warning, title="Record id not committed"), file=out)
-
-    try:
-        result = sync(
-            config_path,
-            token=token,
-            version=version,
-            publish=publish,
-            dry_run=dry_run,
-            reserve_doi=reserve_doi,
-            reporter=github.GitHubReporter(out),
-            environ=environ,
-            on_record_id=commit_now if commit_id and not dry_run else None,
-        )
-    except ZsyncError as exc:
-        # The id the run wrote before failing was committed by commit_now; the failure summary says so.
-        if write_backs and exc.written_record_id is not None:
-            exc.hint = (exc.hint + "; " if exc.hint else "") + write_backs[-1].message
-        raise
-    if token is None:
+    committer = _RecordIdCommitter(environ, out, inputs, failure)
+    result = sync(
+        inputs.config_path,
+        token=inputs.token,
+        version=inputs.version,
+        publish=inputs.publish,
+        dry_run=inputs.dry_run,
+        reserve_doi=inputs.reserve_doi,
+        reporter=github.GitHubReporter(out),
+        environ=environ,
+        cwd=inputs.base,
+        on_record_id=None if inputs.dry_run else committer,
+    )
+    if inputs.token is None:
         print(
             github.warning_annotation(
-                f"No Zenodo token: {config_file} and its files were validated, nothing was uploaded. "
+                f"No Zenodo token: {inputs.config_file} and its files were validated, nothing was uploaded. "
                 f"Pass `token: ${{{{ secrets.{github.TOKEN_SECRET_NAME} }}}}` to upload (a pull request "
                 "from a fork never gets secrets, so validating there is expected).",
                 title="Validated only",
@@ -162,61 +102,115 @@ def _sync(
             file=out,
             flush=True,
         )
-    outputs = result.outputs()
+    outputs = github.outputs_of(result)
     write_back_note = None
-    if write_backs:
-        write_back = write_backs[-1]
-        outputs["record-id-commit"] = write_back.commit or ""
-        write_back_note = f"Record-id file: {write_back.message}."
+    if committer.write_backs:
+        outputs["record-id-commit"] = committer.write_backs[-1].commit or ""
+        write_back_note = f"Record-id file: {committer.write_backs[-1].message}."
     elif result.record_id_changed:
-        id_file = github.workspace_relative(result.record_id_path, workspace)
+        id_file = github.workspace_relative(result.record_id_path, inputs.workspace)
         write_back_note = f"Record-id file: changed but not committed (commit-record-id is false): {id_file}."
-    if output_path:
-        github.write_outputs(output_path, outputs)
-    if summary_path:
-        repo = environ.get("GITHUB_REPOSITORY")
-        server = environ.get("GITHUB_SERVER_URL", "https://github.com")
+    _write_results(out, inputs, result, outputs, write_back_note)
+    return 0
+
+
+def _write_results(
+    out: TextIO,
+    inputs: github.ActionInputs,
+    result: SyncResult,
+    outputs: Mapping[str, str],
+    write_back_note: str | None,
+) -> None:
+    if inputs.output_path:
+        github.write_outputs(inputs.output_path, outputs)
+    if inputs.summary_path:
         github.write_summary(
-            summary_path,
+            inputs.summary_path,
             github.render_summary(
                 result,
-                config_file=config_file,
+                config_file=inputs.config_file,
                 write_back=write_back_note,
-                repository_url=f"{server}/{repo}" if repo else None,
+                repository_url=inputs.repository_url,
             ),
         )
     for key in ("status", "record-id", "doi", "html-url"):
         if outputs.get(key):
             print(f"{key}: {outputs[key]}", file=out)
-    return 0
 
 
-def _fail(
-    error: ZsyncError,
-    out: TextIO,
-    config_file: str,
-    workspace: Path,
-    output_path: str | None,
-    summary_path: str | None,
-    secrets: tuple[str | None, ...],
-) -> int:
-    def scrub(text: str) -> str:
-        # The client never puts a token in a message; this is the second lock on that door.
-        return _scrubbed(text, secrets)
+@dataclass
+class _RecordIdCommitter:
+    """The engine's `on_record_id` hook in the action: called the moment the id file changes, before
+    any upload, it commits and pushes the file, so a job killed (timeout, cancel) after this point
+    still leaves the id in the repository. It also tells `failure` which id a failed run leaves."""
 
-    print(scrub(f"zsync: error: {error.diagnostics()}"), file=out, flush=True)
-    for line in github.error_annotations(error, config_file=config_file, workspace=workspace):
-        print(scrub(line), file=out, flush=True)
-    if output_path:
-        failed = {"status": "failed"}
-        if error.written_record_id is not None:
-            failed["record-id"] = error.written_record_id[1]
-        github.write_outputs(Path(output_path), failed)
-    if summary_path:
-        github.write_summary(
-            Path(summary_path), scrub(github.render_error_summary(error, config_file=config_file))
+    environ: Mapping[str, str]
+    out: TextIO
+    inputs: github.ActionInputs
+    failure: _Failure
+    write_backs: list[WriteBack] = field(default_factory=list)
+
+    def __call__(self, id_file: Path, record_id: str) -> None:
+        from zsync.gitops import DEFAULT_MESSAGE, commit_record_id
+
+        self.failure.written_ids.append(record_id)
+        if not self.inputs.commit_record_id:
+            return
+        write_back = commit_record_id(
+            id_file,
+            environ=self.environ,
+            message=self.inputs.commit_message or DEFAULT_MESSAGE,
+            push_token=self.inputs.push_token,
         )
-    return error.exit_code
+        self.write_backs.append(write_back)
+        self.failure.write_back_notes.append(f"Record-id file: {write_back.message}.")
+        print(f"Record-id file: {write_back.message}.", file=self.out, flush=True)
+        if write_back.warning:
+            print(
+                github.warning_annotation(write_back.warning, title="Record id not committed"), file=self.out
+            )
+
+
+@dataclass
+class _Failure:
+    """How a failed run is reported: the error, annotations, `status=failed` and the summary.
+
+    `written_ids` and `write_back_notes` collect, as the run goes, the record ids the engine wrote
+    (through its `on_record_id` hook) and what happened to their commits: a failure after the draft
+    exists must still say which record the next run continues.
+    """
+
+    out: TextIO
+    config_file: str
+    workspace: Path
+    output_path: str | None
+    summary_path: str | None
+    secrets: tuple[str | None, ...]
+    written_ids: list[str] = field(default_factory=list)
+    write_back_notes: list[str] = field(default_factory=list)
+
+    def report(self, error: ZsyncError) -> int:
+        def scrub(text: str) -> str:
+            # The client never puts a token in a message; this is the second lock on that door.
+            return _scrubbed(text, self.secrets)
+
+        print(scrub(f"zsync: error: {error.diagnostics()}"), file=self.out, flush=True)
+        if self.write_back_notes:
+            print(self.write_back_notes[-1], file=self.out, flush=True)
+        annotations = github.error_annotations(error, config_file=self.config_file, workspace=self.workspace)
+        for line in annotations:
+            print(scrub(line), file=self.out, flush=True)
+        if self.output_path:
+            failed = {"status": "failed"}
+            if self.written_ids:
+                failed["record-id"] = self.written_ids[-1]
+            github.write_outputs(Path(self.output_path), failed)
+        if self.summary_path:
+            summary = github.render_error_summary(error, config_file=self.config_file)
+            if self.write_back_notes:
+                summary += "\n" + self.write_back_notes[-1] + "\n"
+            github.write_summary(Path(self.summary_path), scrub(summary))
+        return error.exit_code
 
 
 def _scrubbed(text: str, secrets: tuple[str | None, ...]) -> str:
@@ -224,15 +218,6 @@ def _scrubbed(text: str, secrets: tuple[str | None, ...]) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
-
-
-def _configure_logging(out: TextIO, *, verbose: bool) -> None:
-    handler = logging.StreamHandler(out)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger = logging.getLogger("zsync")
-    logger.handlers[:] = [handler]
-    logger.propagate = False
-    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
 if __name__ == "__main__":

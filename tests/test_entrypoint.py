@@ -1,13 +1,19 @@
-"""End to end: entrypoint.py as a subprocess, as GitHub's runner starts the container, against the emulator.
+"""End to end: entrypoint.py with the runner's environment, against the emulator.
 
 Each test prepares a workspace (the example dataset in a git repository whose origin is a bare
 repository in tmp_path), runs the entrypoint with the runner's environment (INPUT_*, GITHUB_OUTPUT,
 GITHUB_STEP_SUMMARY, PATH=utter-nonsense) and checks what a person would: the exit code, the log's
 workflow commands, the outputs and summary files, the emulator's state and the pushed commit.
+The entrypoint runs in process (its environment is a parameter and it never changes directory: the
+tests run it from an empty folder to prove that), except where a test needs a real process to kill,
+and one smoke test that starts it exactly as the container does.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
+import io
 import os
 import shutil
 import signal
@@ -16,6 +22,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -26,6 +33,18 @@ ENTRYPOINT = ROOT / "entrypoint.py"
 EXAMPLES = ROOT / "examples"
 TOKEN = "test-token"
 ID_FILE = ".zenodo-record-id.txt"
+
+
+def _load_entrypoint() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("zsync_entrypoint", ENTRYPOINT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+ENTRYPOINT_MODULE = _load_entrypoint()
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -86,24 +105,38 @@ class Workspace:
             stderr=subprocess.DEVNULL, text=True,
         )  # fmt: skip
 
-    def run(self, *args: str, **inputs: str) -> Run:
+    def run(self, *args: str, in_process: bool = True, **inputs: str) -> Run:
         """Run the entrypoint like the runner and collect what it left."""
         env, files = self.environment(**inputs)
-        proc = subprocess.run(
-            [sys.executable, str(ENTRYPOINT), *args],
-            cwd=self.root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        if in_process:
+            code, log = self._run_in_process(list(args), env)
+        else:
+            proc = subprocess.run(
+                [sys.executable, str(ENTRYPOINT), *args],
+                cwd=self.root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            code, log = proc.returncode, proc.stdout + proc.stderr
         return Run(
-            proc.returncode,
-            proc.stdout + proc.stderr,
+            code,
+            log,
             parse_outputs((files / "output").read_text()),
             (files / "summary").read_text(),
         )
+
+    def _run_in_process(self, args: list[str], env: dict[str, str]) -> tuple[int, str]:
+        # As the action, from an empty folder: nothing may depend on the current directory. As the CLI
+        # (arguments given), from the workspace, where a person types the command.
+        cwd = self.root if args else self.tmp / "elsewhere"
+        cwd.mkdir(exist_ok=True)
+        out = io.StringIO()
+        with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = ENTRYPOINT_MODULE.main(args, env, stdout=out)
+        return int(code), out.getvalue()
 
     def remote_file(self, name: str) -> str:
         return git(self.remote, "show", f"main:{name}")
@@ -144,7 +177,7 @@ def workspace(tmp_path: Path, emulator: Emulator) -> Workspace:
 def test_sync_creates_the_draft_writes_outputs_and_summary_and_pushes_the_id(
     workspace: Workspace, emulator: Emulator
 ) -> None:
-    run = workspace.run(token=TOKEN)
+    run = workspace.run(token=TOKEN, in_process=False)  # started as the container starts it
 
     assert run.code == 0, run.log
     assert run.log.splitlines()[0] == f"::add-mask::{TOKEN}"

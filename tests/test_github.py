@@ -11,8 +11,8 @@ import pytest
 from zsync import github
 from zsync.engine import SyncResult
 from zsync.errors import AuthError, ConfigError, Problem, UsageError
-from zsync.models import LocalFile
-from zsync.planning import FieldChange, FileAction, Plan
+from zsync.models import FieldChange, LocalFile
+from zsync.planning import DeleteFile, InitFiles, Plan, UpdateMetadata, UploadFile
 
 # --------------------------------------------------------------------------- inputs
 
@@ -124,17 +124,23 @@ def test_write_outputs_appends_multiline_safe_blocks(tmp_path: Path) -> None:
 def _result(**changes: object) -> SyncResult:
     measurements = LocalFile("measurements.csv", Path("/w/measurements.csv"), 2048, "a" * 32)
     plot = LocalFile("plot.svg", Path("/w/plot.svg"), 512, "b" * 32)
+    notes = LocalFile("notes.txt", Path("/w/notes.txt"), 3 * 1024 * 1024, "c" * 32)
+    title = FieldChange("metadata.title", "Old", "New")
     plan = Plan(
         record_action="update-draft",
-        files=(
-            FileAction("upload", "measurements.csv", 2048, local=measurements),
-            FileAction("replace", "plot.svg", 512, local=plot),
-            FileAction("delete", "old.txt", 10),
-            FileAction("keep", "notes.txt", 3 * 1024 * 1024),
+        steps=(
+            DeleteFile("plot.svg", 400, "content differs", replaced=True),
+            DeleteFile("old.txt", 10, "not in paths"),
+            InitFiles(("measurements.csv", "plot.svg")),
+            UploadFile(measurements, "new"),
+            UploadFile(plot, "content differs", replaces=True),
+            UpdateMetadata({"metadata": {}}, (title,)),
         ),
-        metadata_changes=(FieldChange("metadata.title", "Old", "New"),),
+        status="updated",
+        metadata_changes=(title,),
         local_version="1.0.0",
         record_id="123",
+        unchanged=(notes,),
     )
     values: dict[str, object] = {
         "status": "updated",

@@ -1,12 +1,37 @@
-"""The plan is pure: these tests need no server."""
+"""The plan is pure: these tests need no server. They build a RemoteState by hand and read the steps."""
+
+from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from zsync.config import parse_config
 from zsync.errors import SyncError
-from zsync.models import LocalFile, RemoteFile
-from zsync.planning import FieldChange, compute_plan, diff_files
+from zsync.models import Config, LocalFile, RemoteFile, RemoteRecord
+from zsync.planning import (
+    CreateDraft,
+    DeleteFile,
+    EditPublished,
+    ImportFiles,
+    InitFiles,
+    NewVersion,
+    Plan,
+    PlanOptions,
+    Publish,
+    RemoteState,
+    ReserveDoi,
+    UpdateMetadata,
+    UploadFile,
+    Warn,
+    WriteRecordId,
+    compute_plan,
+    diff_files,
+    plan_as_dict,
+)
+
+TODAY = "2026-12-01"
 
 
 def lf(key: str, size: int = 10, md5: str = "a" * 32) -> LocalFile:
@@ -47,46 +72,210 @@ def test_pending_and_failed_leftovers_are_replaced_or_deleted() -> None:
     assert next(a for a in actions if a.key == "old").reason == "leftover failed upload"
 
 
-def base(**kw):  # type: ignore[no-untyped-def]
-    args = dict(
-        local_files=[lf("a")],
-        local_version="1.0.0",
-        desired_metadata_changes=[],
-        remote_files=[rf("a")],
-        remote_version="1.0.0",
-        remote_is_published=True,
-        record_id="42",
+# --------------------------------------------------------------------------- states -> steps
+
+
+def config(tmp_path: Path, version: str = "1.0.0", paths: tuple[str, ...] = ("a",)) -> Config:
+    for name in paths:
+        (tmp_path / name).write_text("x")
+    listed = "\n".join(f"  - {name}" for name in paths)
+    text = f"""\
+endpoint: https://sandbox.zenodo.org/api
+metadata:
+  title: A dataset
+  version: '{version}'
+  resource_type: dataset
+  creators: [{{name: 'Doe, Jane'}}]
+paths:
+{listed}
+"""
+    return parse_config(text, source=tmp_path / "zenodo.yaml")
+
+
+def record(
+    rid: str = "42",
+    *,
+    version: str = "1.0.0",
+    published: bool = True,
+    draft: bool = False,
+    files: tuple[RemoteFile, ...] = (rf("a"),),
+    doi: str | None = "10.5072/zenodo.42",
+    index: int = 1,
+    title: str = "A dataset",
+    **metadata: Any,
+) -> RemoteRecord:
+    meta = {
+        "resource_type": {"id": "dataset"},
+        "title": title,
+        "version": version,
+        "publication_date": "2026-01-02",
+        "creators": [{"person_or_org": {"type": "personal", "family_name": "Doe", "given_name": "Jane"}}],
+        **metadata,
+    }
+    return RemoteRecord(
+        id=rid,
+        parent_id="41",
+        is_published=published,
+        is_draft=draft,
+        status="published" if published and not draft else "draft",
+        revision_id=3,
+        doi=doi,
+        concept_doi=None,
+        html_url=None,
+        version_index=index,
+        metadata=meta,
+        access={"record": "public", "files": "public"},
+        custom_fields={},
+        files=files,
+        default_preview="a",
+        has_files_block=True,
     )
-    args.update(kw)
-    return compute_plan(**args)
 
 
-def test_no_record_means_create_and_upload_everything() -> None:
-    plan = base(remote_files=None, remote_version=None, remote_is_published=False, record_id=None)
-    assert plan.record_action == "create"
-    assert kinds(plan.files) == {"a": "upload"}
+def step_types(plan: Plan) -> list[str]:
+    return [type(step).__name__ for step in plan.steps]
+
+
+def plan_for(cfg: Config, state: RemoteState, **options: Any) -> Plan:
+    return compute_plan(
+        cfg, [lf(p.name) for p in cfg.paths], state, today=TODAY, options=PlanOptions(**options)
+    )
+
+
+def test_no_record_means_create_write_the_id_reserve_upload_then_the_metadata(tmp_path: Path) -> None:
+    plan = plan_for(config(tmp_path), RemoteState())
+    assert (plan.record_action, plan.status) == ("create", "created")
+    assert step_types(plan) == [
+        "CreateDraft", "WriteRecordId", "ReserveDoi", "InitFiles", "UploadFile", "UpdateMetadata",
+    ]  # fmt: skip
+    create, write = plan.steps[0], plan.steps[1]
+    assert isinstance(create, CreateDraft) and create.document["files"] == {"enabled": True}
+    assert isinstance(write, WriteRecordId) and write.record_id is None
     assert plan.bytes_to_upload == 10
+    put = plan.steps[-1]
+    assert isinstance(put, UpdateMetadata)
+    assert put.document["metadata"]["publication_date"] == TODAY
+    assert put.document["files"]["default_preview"] == "a"
+    # What a first sync sets is shown before it runs.
+    assert "metadata.title" in {c.field for c in plan.metadata_changes}
 
 
-def test_draft_is_updated_in_place() -> None:
-    plan = base(remote_is_published=False, local_files=[lf("a", size=3)])
-    assert plan.record_action == "update-draft"
-    assert not plan.is_noop
+def test_create_without_reserving_and_with_publish(tmp_path: Path) -> None:
+    plan = plan_for(config(tmp_path), RemoteState(), reserve_doi=False, publish=True)
+    assert "ReserveDoi" not in step_types(plan)
+    assert isinstance(plan.steps[-1], Publish)
 
 
-def test_draft_without_differences_is_a_noop() -> None:
-    assert base(remote_is_published=False).is_noop
+def draft_state(**kw: Any) -> RemoteState:
+    draft = record("7", published=False, draft=True, **kw)
+    return RemoteState("7", draft, draft_files=draft.files)
 
 
-def test_published_same_version_same_files() -> None:
-    assert base().record_action == "none"
-    change = FieldChange("title", "Old", "New")
-    assert base(desired_metadata_changes=[change]).record_action == "edit-published"
+def test_draft_without_differences_is_a_noop(tmp_path: Path) -> None:
+    plan = plan_for(config(tmp_path), draft_state())
+    assert (plan.record_action, plan.status, plan.steps) == ("update-draft", "unchanged", ())
+    assert plan.is_noop
 
 
-def test_published_same_version_different_files_is_refused_with_the_files_named() -> None:
+def test_draft_with_a_changed_file_deletes_it_before_uploading_the_new_one(tmp_path: Path) -> None:
+    cfg = config(tmp_path)
+    state = draft_state()
+    plan = compute_plan(cfg, [lf("a", size=3)], state, today=TODAY)
+    assert step_types(plan) == ["DeleteFile", "InitFiles", "UploadFile"]
+    delete, init, upload = plan.steps
+    assert isinstance(delete, DeleteFile) and delete.replaced
+    assert isinstance(init, InitFiles) and init.keys == ("a",)
+    assert isinstance(upload, UploadFile) and upload.replaces
+    assert (plan.status, plan.deletes, len(plan.uploads)) == ("updated", (), 1)
+
+
+def test_a_new_key_sends_the_document_again_for_the_file_order(tmp_path: Path) -> None:
+    plan = plan_for(config(tmp_path, paths=("a", "b")), draft_state())
+    assert step_types(plan) == ["InitFiles", "UploadFile", "UpdateMetadata"]
+
+
+def test_a_draft_without_a_doi_gets_one_reserved(tmp_path: Path) -> None:
+    plan = plan_for(config(tmp_path), draft_state(doi=None))
+    assert step_types(plan) == ["ReserveDoi"]
+    assert plan.status == "updated"
+    assert not plan_for(config(tmp_path), draft_state(doi=None), reserve_doi=False).steps
+
+
+def test_a_draft_keeps_its_publication_date_until_publish(tmp_path: Path) -> None:
+    cfg = config(tmp_path)
+    assert not plan_for(cfg, draft_state()).steps
+    published = plan_for(cfg, draft_state(), publish=True)
+    assert step_types(published) == ["UpdateMetadata", "Publish"]
+    put = published.steps[0]
+    assert isinstance(put, UpdateMetadata) and put.document["metadata"]["publication_date"] == TODAY
+
+
+def test_an_adopted_draft_gets_its_id_written_first(tmp_path: Path) -> None:
+    draft = record("7", published=False, draft=True, files=())
+    plan = plan_for(config(tmp_path), RemoteState(None, draft, adopted=True))
+    assert isinstance(plan.steps[0], WriteRecordId) and plan.steps[0].record_id == "7"
+    assert plan.status == "created"
+    assert "left by a run that stopped" in plan.warnings[0]
+
+
+def test_a_next_version_draft_never_imported_is_planned_against_the_import(tmp_path: Path) -> None:
+    previous = record("42", files=(rf("a"), rf("old")))
+    draft = record("43", published=False, draft=True, files=(), version="1.1.0", index=2)
+    state = RemoteState("43", draft, draft_files=(), previous=previous, needs_import=True)
+    plan = plan_for(config(tmp_path, version="1.1.0"), state)
+    assert step_types(plan) == ["ImportFiles", "DeleteFile", "UpdateMetadata"]
+    assert isinstance(plan.steps[0], ImportFiles) and plan.steps[0].keys == ("a", "old")
+    assert plan.status == "new-version"
+
+
+def test_a_next_version_draft_whose_version_is_not_above_the_published_one_is_refused(tmp_path: Path) -> None:
+    previous = record("42", version="2.0.0")
+    draft = record("43", published=False, draft=True, version="2.1.0", index=2)
+    state = RemoteState("43", draft, draft_files=draft.files, previous=previous)
+    with pytest.raises(SyncError, match=r"not above version 2\.0\.0.*open draft 43 was not changed"):
+        plan_for(config(tmp_path, version="1.5.0"), state)
+
+
+def test_published_same_version_same_files(tmp_path: Path) -> None:
+    plan = plan_for(config(tmp_path), RemoteState("42", None, record()))
+    assert (plan.record_action, plan.status, plan.steps) == ("none", "unchanged", ())
+
+
+def test_published_metadata_change_edits_puts_and_publishes_keeping_the_date(tmp_path: Path) -> None:
+    plan = plan_for(config(tmp_path), RemoteState("42", None, record(title="Old title")))
+    assert plan.record_action == "edit-published"
+    assert step_types(plan) == ["EditPublished", "UpdateMetadata", "Publish"]
+    assert isinstance(plan.steps[0], EditPublished) and plan.steps[0].record_id == "42"
+    put = plan.steps[1]
+    assert isinstance(put, UpdateMetadata)
+    assert put.document["metadata"]["publication_date"] == "2026-01-02"
+    assert [c.field for c in put.changes] == ["metadata.title"]
+
+
+def test_an_open_edit_draft_with_only_our_changes_is_finished(tmp_path: Path) -> None:
+    published = record(title="Old title")
+    edit = record(draft=True, title="Old title")
+    plan = plan_for(config(tmp_path), RemoteState("42", edit, published))
+    assert step_types(plan) == ["UpdateMetadata", "Publish"]
+
+
+def test_an_open_edit_draft_with_a_persons_changes_is_updated_and_left_to_them(tmp_path: Path) -> None:
+    published = record(title="Old title")
+    edit = record(draft=True, title="Old title", languages=[{"id": "eng"}])
+    plan = plan_for(config(tmp_path), RemoteState("42", edit, published))
+    assert step_types(plan) == ["UpdateMetadata", "Warn"]
+    assert step_types(plan_for(config(tmp_path), RemoteState("42", edit, published), publish=True)) == [
+        "UpdateMetadata", "Warn", "Publish",
+    ]  # fmt: skip
+    untouched = plan_for(config(tmp_path), RemoteState("42", record(draft=True, languages=[]), record()))
+    assert step_types(untouched) == ["Warn"] and untouched.status == "unchanged"
+    assert isinstance(untouched.steps[0], Warn)
+
+
+def test_published_same_version_different_files_is_refused_with_the_files_named(tmp_path: Path) -> None:
+    cfg = config(tmp_path, paths=("a", "b"))
     with pytest.raises(SyncError) as info:
-        base(local_files=[lf("a", size=99), lf("b")])
+        compute_plan(cfg, [lf("a", size=99), lf("b")], RemoteState("42", None, record()), today=TODAY)
     message = info.value.diagnostics()
     assert "a (content differs)" in message
     assert "b (only local)" in message
@@ -94,12 +283,35 @@ def test_published_same_version_different_files_is_refused_with_the_files_named(
     assert "'1.0.1'" in message
 
 
-def test_higher_local_version_opens_a_new_version() -> None:
-    plan = base(local_version="1.1.0", local_files=[lf("a"), lf("b")])
+def test_higher_local_version_opens_a_new_version(tmp_path: Path) -> None:
+    plan = plan_for(config(tmp_path, version="1.1.0", paths=("a", "b")), RemoteState("42", None, record()))
     assert plan.record_action == "new-version"
-    assert kinds(plan.uploads) == {"b": "upload"}
+    assert step_types(plan) == [
+        "NewVersion", "WriteRecordId", "ReserveDoi", "ImportFiles", "InitFiles", "UploadFile",
+        "UpdateMetadata",
+    ]  # fmt: skip
+    assert isinstance(plan.steps[0], NewVersion) and plan.steps[0].record_id == "42"
+    assert [u.key for u in plan.uploads] == ["b"]
+    put = plan.steps[-1]
+    # The new version is dated the day it is made, and the document sent is the one planned.
+    assert isinstance(put, UpdateMetadata) and put.document["metadata"]["publication_date"] == TODAY
+    assert put.document["metadata"]["version"] == "1.1.0"
 
 
-def test_lower_local_version_is_refused() -> None:
+def test_lower_local_version_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SyncError, match=r"lower than the published version 2\.0\.0"):
-        base(remote_version="2.0.0")
+        plan_for(config(tmp_path), RemoteState("42", None, record(version="2.0.0")))
+
+
+def test_an_id_file_naming_an_older_version_is_rewritten_first(tmp_path: Path) -> None:
+    plan = plan_for(config(tmp_path), RemoteState("40", None, record(), followed="42"))
+    assert isinstance(plan.steps[0], WriteRecordId) and plan.steps[0].record_id == "42"
+    assert "record 40 is not the latest version; following it to 42" in plan.warnings
+
+
+def test_reserve_step_is_in_the_plan_and_its_json(tmp_path: Path) -> None:
+    plan = plan_for(config(tmp_path), draft_state(doi=None))
+    assert isinstance(plan.steps[0], ReserveDoi)
+    view = plan_as_dict(plan)
+    assert [s["step"] for s in view["steps"]] == ["ReserveDoi"]
+    assert view["files"] == [{"action": "keep", "key": "a", "size_bytes": 10, "reason": ""}]

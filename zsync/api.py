@@ -1128,6 +1128,9 @@ def record_from_document(
         custom_fields=custom_fields if isinstance(custom_fields, dict) else {},
         files=_file_entries(document.get("files")),
         errors=_field_errors(document.get("errors")),
+        default_preview=_str_or_none(_get(document, "files", "default_preview")),
+        has_files_block=isinstance(document.get("files"), Mapping),
+        is_latest=_get(document, "versions", "is_latest") is not False,
         document=document,
     )
 

@@ -91,7 +91,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         build_parser().print_help()
         return 2
     if args.command != "validate":  # validate prints its summary or its problems, nothing else
-        configure_logging(verbose=args.verbose, quiet=args.quiet)
+        from zsync.report import configure_logging
+
+        configure_logging(sys.stderr, verbose=args.verbose, quiet=args.quiet)
     try:
         return run(args, env)
     except ConfigError as exc:
@@ -116,17 +118,6 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             file=sys.stderr,
         )
         return 1
-
-
-def configure_logging(*, verbose: bool, quiet: bool) -> None:
-    import logging
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    root = logging.getLogger("zsync")
-    root.handlers[:] = [handler]
-    root.propagate = False
-    root.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -165,9 +156,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         print(f"discarded draft {discarded}" if discarded else "no open draft to discard")
         return 0
     if args.command == "demo":
-        from zsync.demo import run_demo
-
-        return run_demo(Path(args.config))
+        return print_demo(Path(args.config))
     from zsync.report import LogReporter, TerminalReporter
 
     reporter = TerminalReporter(sys.stderr) if sys.stderr.isatty() and not args.quiet else LogReporter()
@@ -184,25 +173,41 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return 0
 
 
+def print_demo(config_path: Path) -> int:
+    """`zsync demo`: print each of the demo's runs as it finishes."""
+    from zsync.demo import DemoSetup, run_demo
+
+    for item in run_demo(config_path):
+        if isinstance(item, DemoSetup):
+            print(f"zsync demo: syncing a copy of {item.config_path} to a local Zenodo emulator")
+            print(f"            at {item.emulator_url} (instead of {item.endpoint}; no token, no network)\n")
+            continue
+        print(f"--- {item.title}")
+        print(summary_text(item.result))
+        print(f"requests: {item.requests}, of which changed something: {item.mutating_requests}\n")
+    print("The second sync found nothing to do: nothing is ever uploaded twice.")
+    print("Next: put your own zenodo.yaml beside your files, set ZENODO_TOKEN, run `zsync sync`.")
+    return 0
+
+
 def emit_result(result: SyncResult, *, as_json: bool, environ: Mapping[str, str]) -> None:
     """Print the summary (or JSON) and append the outputs to $GITHUB_OUTPUT when it is set."""
+    from zsync import github
+
     if as_json:
         import json
 
         print(json.dumps(result_as_dict(result), indent=2))
     else:
         print(summary_text(result))
-    output_path = environ.get("GITHUB_OUTPUT")
-    if output_path:
-        from zsync.github import write_outputs
-
-        write_outputs(Path(output_path), result.outputs())
+    github.emit_outputs(environ, result)
 
 
 def result_as_dict(result: SyncResult) -> dict[str, Any]:
+    from zsync.github import outputs_of
     from zsync.planning import plan_as_dict
 
-    data: dict[str, Any] = dict(result.outputs())
+    data: dict[str, Any] = dict(outputs_of(result))
     data["notes"] = list(result.notes)
     data["plan"] = plan_as_dict(result.plan) if result.plan else None
     return data

@@ -2,14 +2,16 @@
 
 No token and no network: a new user sees the plan, per-file progress and the summary of a first
 sync, then a second run that uploads nothing. The dataset folder is copied to a temporary folder,
-so the user's record-id file is never touched.
+so the user's record-id file is never touched. `run_demo` yields one `DemoRun` per run and prints
+nothing: the CLI prints them.
 """
 
 from __future__ import annotations
 
-import logging
 import shutil
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from zsync import engine
@@ -18,25 +20,41 @@ from zsync.errors import UsageError
 from zsync.models import Config
 from zsync.report import LogReporter
 
-log = logging.getLogger("zsync")
-
 _TOKEN = "demo-token"  # noqa: S105 (the emulator's own throwaway token)
 
+RUNS = (("1. plan", True), ("2. first sync", False), ("3. second sync", False))
 
-def run_demo(config_path: Path) -> int:
+
+@dataclass(frozen=True)
+class DemoRun:
+    """One run of the demo: its title, what it did, and how many requests it made (and changed)."""
+
+    title: str
+    result: engine.SyncResult
+    requests: int
+    mutating_requests: int
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    """Where the demo syncs to, instead of the config's own endpoint."""
+
+    config_path: Path
+    emulator_url: str
+    endpoint: str
+
+
+def run_demo(config_path: Path) -> Iterator[DemoSetup | DemoRun]:
+    """Copy the dataset, start an emulator, then plan, sync and sync again: one item per stage."""
     from zsync.api import ZenodoClient
-    from zsync.cli import summary_text
     from zsync.emulator import Emulator
 
     source = load_config(config_path)  # fail early, with the user's own paths in the messages
     with tempfile.TemporaryDirectory(prefix="zsync-demo-") as tmp:
-        work = Path(tmp) / "dataset"
-        copy = _copy_dataset(source, config_path, work)
+        copy = _copy_dataset(source, config_path, Path(tmp) / "dataset")
         with Emulator(tokens=(_TOKEN,)) as emulator:
-            print(f"zsync demo: syncing a copy of {config_path} to a local Zenodo emulator at {emulator.url}")
-            print(f"            (instead of {source.endpoint}; no token, no network)\n")
-            for title, dry_run in (("1. plan", True), ("2. first sync", False), ("3. second sync", False)):
-                print(f"--- {title}")
+            yield DemoSetup(config_path, emulator.url, source.endpoint)
+            for title, dry_run in RUNS:
                 emulator.clear_log()
                 result = engine.sync(
                     copy,
@@ -45,12 +63,7 @@ def run_demo(config_path: Path) -> int:
                     client=ZenodoClient(emulator.url, _TOKEN),
                     reporter=LogReporter(),
                 )
-                print(summary_text(result))
-                mutating = len(emulator.mutating_requests())
-                print(f"requests: {len(emulator.request_log)}, of which changed something: {mutating}\n")
-        print("The second sync found nothing to do: nothing is ever uploaded twice.")
-        print("Next: put your own zenodo.yaml beside your files, set ZENODO_TOKEN, run `zsync sync`.")
-    return 0
+                yield DemoRun(title, result, len(emulator.request_log), len(emulator.mutating_requests()))
 
 
 def _copy_dataset(config: Config, config_path: Path, work: Path) -> Path:

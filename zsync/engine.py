@@ -1,13 +1,13 @@
-"""The sync engine: read the remote state, plan, apply, and say what happened.
+"""The sync engine: read the remote state, plan, run the plan's steps, and say what happened.
 
-This is the public Python API (`zsync.sync`, `zsync.plan`, `zsync.validate`); the CLI and the
-GitHub entrypoint are thin layers over it. The engine never prints: it reports through an injected
-`Reporter` and returns a `SyncResult`. It takes its client, clock and reporter as arguments.
-
-Crash safety rests on one rule: the record-id file is written as soon as a draft exists (right after
-create or new-version, before any upload), so an interrupted run is resumed by the next one instead
-of creating a second draft; and a changed file is deleted before its replacement is uploaded, so a
-stale file is never left looking current.
+This is the public Python API (`zsync.sync`, `zsync.plan`, `zsync.validate`, `zsync.discard`); the CLI
+and the GitHub entrypoint are thin layers over it. Three stages, each with one job:
+- `read_remote_state(client, config)`: the only reads that decide anything, into a frozen `RemoteState`;
+- `zsync.planning.compute_plan(...)`: pure, the ordered steps (the document rendered once, there);
+- `execute(plan, ...)`: runs the steps in order and nothing else. Its only decisions are reconciliations
+  after an answer that contradicts what the plan assumed (an already open next-version draft that has
+  files: the state is read again and planned again, once).
+The engine never prints: it reports through an injected `Reporter` and returns a `SyncResult`.
 """
 
 from __future__ import annotations
@@ -16,19 +16,37 @@ import datetime as dt
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from zsync.config import load_config, resolve_token
-from zsync.errors import ConflictError, GoneError, NotFoundError, SyncError, ZsyncError
+from zsync.errors import ConflictError, GoneError, NotFoundError, SyncError
 from zsync.localfiles import scan
-from zsync.metadata import OWNED_FIELDS, diff_owned, owned_view, render_document
-from zsync.models import Config, LocalFile, RemoteFile, RemoteRecord
-from zsync.planning import FieldChange, Plan, compute_plan, diff_files
+from zsync.metadata import merge_unowned
+from zsync.models import Config, LocalFile, RemoteRecord
+from zsync.planning import (
+    CreateDraft,
+    DeleteFile,
+    EditPublished,
+    ImportFiles,
+    InitFiles,
+    NewVersion,
+    Plan,
+    PlanOptions,
+    Publish,
+    RemoteState,
+    ReserveDoi,
+    Step,
+    UpdateMetadata,
+    UploadFile,
+    Warn,
+    WriteRecordId,
+    compute_plan,
+)
 from zsync.report import NullReporter, Reporter, format_size
-from zsync.versions import compare_versions, release_version
+from zsync.versions import release_version
 
 if TYPE_CHECKING:
     from zsync.api import RetryPolicy, ZenodoClient
@@ -36,6 +54,9 @@ if TYPE_CHECKING:
 
 Status = Literal["created", "updated", "unchanged", "new-version", "validated", "planned"]
 State = Literal["draft", "published"]
+
+RecordIdHook = Callable[[Path, str], None]
+"""`on_record_id(path, id)`: called the moment the id file gets a new id, before any upload."""
 
 
 @dataclass(frozen=True)
@@ -60,22 +81,6 @@ class SyncResult:
     local_files: tuple[LocalFile, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
 
-    def outputs(self) -> dict[str, str]:
-        """The action's outputs (also written to GITHUB_OUTPUT by the CLI when it is set)."""
-        return {
-            "record-id": self.record_id or "",
-            "concept-id": self.concept_id or "",
-            "doi": self.doi or "",
-            "concept-doi": self.concept_doi or "",
-            "html-url": self.html_url or "",
-            "status": self.status,
-            "state": self.state or "",
-            "files-uploaded": str(self.files_uploaded),
-            "files-deleted": str(self.files_deleted),
-            "files-unchanged": str(self.files_unchanged),
-            "bytes-uploaded": str(self.bytes_uploaded),
-        }
-
 
 # --------------------------------------------------------------------------- public API
 
@@ -93,7 +98,7 @@ def plan(config_path: str | Path, **kwargs: Any) -> SyncResult:
 _FROM_ENVIRONMENT: Any = object()
 
 
-def sync(
+def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles them)
     config_path: str | Path,
     *,
     token: str | None = _FROM_ENVIRONMENT,
@@ -103,7 +108,8 @@ def sync(
     reserve_doi: bool = True,
     reporter: Reporter | None = None,
     environ: Mapping[str, str] | None = None,
-    on_record_id: Callable[[Path, str], None] | None = None,
+    cwd: Path | None = None,
+    on_record_id: RecordIdHook | None = None,
     client: ZenodoClient | None = None,
     retry: RetryPolicy | None = None,
     today: Callable[[], dt.date] = dt.date.today,
@@ -117,7 +123,8 @@ def sync(
     `reserve_doi` reserves the DOI of a draft that has none, so it is known before publication
     (Zenodo registers it only when the draft is published). `on_record_id(path, id)` is called each
     time the id file gets a new id, right away (before any upload): the action commits and pushes it
-    there, so even a job killed mid-upload leaves the id in the repository.
+    there, so even a job killed mid-upload leaves the id in the repository. `cwd` is where a `.env`
+    file is looked for first (default: the current directory).
     Raises ConfigError (bad config), SyncError (a remote state that forbids the sync), RemoteError.
     """
     reporter = reporter or NullReporter()
@@ -127,33 +134,26 @@ def sync(
             config = config.with_version(release_version(version))
         env = os.environ if environ is None else environ
         if token is _FROM_ENVIRONMENT:
-            token = resolve_token(config, env)
+            token = resolve_token(config, env, cwd=cwd)
         local_files = scan(config.paths)
         reporter.info(
-            f"{config.metadata.title!r} version {config.metadata.version}: {len(local_files)} files, "
-            f"{format_size(sum(f.size_bytes for f in local_files))}"
+            f"{config.metadata.title!r} version {config.metadata.version}: "
+            f"{_count(len(local_files), 'file')}, {format_size(sum(f.size_bytes for f in local_files))}"
         )
-    id_path = config.path_record_id
     if not token and client is None:
         return SyncResult(
             status="validated",
             state=None,
-            record_id_path=id_path,
-            record_id=read_record_id(id_path),
+            record_id_path=config.path_record_id,
+            record_id=read_record_id(config.path_record_id),
             local_files=local_files,
             notes=("no Zenodo token: validated the configuration and files only; nothing was sent",),
         )
     if client is None:
-        client = _make_client(config, token or "", env, retry)
+        client = make_client(config, token or "", env, retry, reporter)
+    run = _Run(config, client, reporter, on_record_id, PlanOptions(publish, reserve_doi), today().isoformat())
     with client:
-        engine = _Engine(config, client, reporter, today, reserve_doi=reserve_doi, on_record_id=on_record_id)
-        try:
-            return engine.run(local_files, publish=publish, dry_run=dry_run)
-        except ZsyncError as exc:
-            written = read_record_id(id_path) if engine.id_changed else None
-            if written is not None:
-                exc.written_record_id = (id_path, written)
-            raise
+        return run.sync(local_files, dry_run=dry_run)
 
 
 def discard(
@@ -178,7 +178,7 @@ def discard(
     if not token and client is None:
         raise SyncError("discarding a draft needs a Zenodo token", hint="set ZENODO_TOKEN or path_token")
     if client is None:
-        client = _make_client(config, token or "", env, None)
+        client = make_client(config, token or "", env, None, None)
     with client:
         draft = client.get_draft(record_id)
         if draft is None:
@@ -196,7 +196,7 @@ def discard(
         return record_id
 
 
-# --------------------------------------------------------------------------- helpers
+# --------------------------------------------------------------------------- the record-id file
 
 
 def read_record_id(path: Path) -> str | None:
@@ -223,13 +223,78 @@ def write_record_id(path: Path, record_id: str) -> bool:
     return True
 
 
-def _make_client(
-    config: Config, token: str, environ: Mapping[str, str], retry: RetryPolicy | None
+def make_client(
+    config: Config,
+    token: str,
+    environ: Mapping[str, str],
+    retry: RetryPolicy | None,
+    reporter: Reporter | None,
 ) -> ZenodoClient:
     """The client for this config's endpoint; imported here so validation never loads requests."""
     from zsync.api import RetryPolicy, ZenodoClient
 
     return ZenodoClient(config.endpoint, token, retry=retry or RetryPolicy.from_environ(environ))
+
+
+# --------------------------------------------------------------------------- reading the remote state
+
+
+def read_remote_state(client: ZenodoClient, config: Config) -> RemoteState:
+    """The draft and/or published record the id file leads to, with what the plan needs of them.
+
+    Without an id file, a never-published draft with the config's title and no files is adopted (what
+    a run leaves when it stops between Zenodo's answer to create and writing the id file). An id that
+    names an older published version is followed to the latest one. Raises SyncError for an id that
+    does not exist at this endpoint or names a deleted record.
+    """
+    record_id = read_record_id(config.path_record_id)
+    if record_id is None:
+        orphan = client.find_orphan_draft(config.metadata.title)
+        if orphan is None:
+            return RemoteState()
+        return _with_draft_details(client, config, RemoteState(draft=orphan, adopted=True))
+    return _resolve(client, config, record_id, record_id)
+
+
+def _resolve(client: ZenodoClient, config: Config, record_id: str, from_file: str) -> RemoteState:
+    followed = record_id if record_id != from_file else None
+    draft = client.get_draft(record_id)
+    if draft is not None and not draft.is_published:
+        return _with_draft_details(client, config, RemoteState(from_file, draft, followed=followed))
+    source = config.path_record_id.name
+    try:
+        record = client.get_record(record_id)
+    except NotFoundError as exc:
+        raise SyncError(
+            f"record {record_id} (from {source}) does not exist at {config.endpoint}",
+            hint=(
+                "the draft may have been discarded on the web (for a discarded new version, put the id "
+                "of the previous version in the file), or the id belongs to the other Zenodo (sandbox vs "
+                "production): check `endpoint`; to start a new record instead, delete the id file"
+            ),
+        ) from exc
+    except GoneError as exc:
+        raise SyncError(
+            f"record {record_id} (from {source}) was deleted on Zenodo",
+            hint="delete the id file to create a new record, or put the id of a live record in it",
+        ) from exc
+    if not record.is_latest and followed is None:
+        return _resolve(client, config, client.latest_version_id(record_id), from_file)
+    return RemoteState(from_file, draft, record, followed=followed)
+
+
+def _with_draft_details(client: ZenodoClient, config: Config, state: RemoteState) -> RemoteState:
+    """An unpublished draft's files; for a next-version draft, the published version before it when
+    the plan needs it (the local version changed, or the draft's files were never imported)."""
+    draft = state.draft
+    assert draft is not None
+    files = client.list_files(draft.id)
+    if (draft.version_index or 1) <= 1 or (files and config.metadata.version == draft.version):
+        return replace(state, draft_files=files)
+    previous = client.get_record(client.latest_version_id(draft.parent_id or draft.id))
+    return replace(
+        state, draft_files=files, previous=previous, needs_import=not files and bool(previous.files)
+    )
 
 
 def _previous_version_id(client: ZenodoClient, draft: RemoteRecord) -> str | None:
@@ -242,422 +307,303 @@ def _previous_version_id(client: ZenodoClient, draft: RemoteRecord) -> str | Non
         return None
 
 
-# --------------------------------------------------------------------------- the engine
+# --------------------------------------------------------------------------- running a sync
 
 
-@dataclass
-class _Counts:
+@dataclass(frozen=True)
+class Progress:
+    """What the steps run so far produced (each step returns a new one; nothing is mutated).
+
+    `draft_id` is the draft the steps act on; `draft` that draft as the last step that returned it
+    left it, or None once a later step changed its revision (files); `final` the record or draft the
+    run ends on.
+    """
+
+    draft_id: str | None
+    draft: RemoteRecord | None
+    final: RemoteRecord | None
     uploaded: int = 0
     deleted: int = 0
     bytes_uploaded: int = 0
+    id_changed: bool = False
+
+    @classmethod
+    def start(cls, state: RemoteState) -> Progress:
+        current = state.current
+        return cls(current.id if current else None, state.draft, current)
 
 
-class _Engine:
-    def __init__(
-        self,
-        config: Config,
-        client: ZenodoClient,
-        reporter: Reporter,
-        today: Callable[[], dt.date],
-        *,
-        reserve_doi: bool = True,
-        on_record_id: Callable[[Path, str], None] | None = None,
-    ) -> None:
-        self.config = config
-        self.reserve_doi = reserve_doi
-        self.on_record_id = on_record_id
-        self.client = client
-        self.reporter = reporter
-        self.today = today().isoformat()
-        self.counts = _Counts()
-        self.id_changed = False
-        self.followed_id: str | None = None  # the id file named an older version; this is the latest
-        self.pending_import = False  # a next-version draft whose files were never imported
-        self.edit_draft_changes: list[FieldChange] = []
-        self.adopted = False  # a draft left by a run that stopped before writing the id file
-        self._previous: RemoteRecord | None = None
+class _Resumed(Exception):
+    """The next-version draft Zenodo answered with was already open and has files: plan again."""
 
-    # ---- reading the remote state
+    def __init__(self, draft_id: str) -> None:
+        super().__init__(draft_id)
+        self.draft_id = draft_id
 
-    def resolve(self, record_id: str) -> tuple[RemoteRecord | None, RemoteRecord | None]:
-        """(draft, published record) for the stored id; either may be None, not both."""
-        draft = self.client.get_draft(record_id)
-        if draft is not None and not draft.is_published:
-            return draft, None
-        source = self.config.path_record_id.name
-        try:
-            record = self.client.get_record(record_id)
-        except NotFoundError as exc:
-            raise SyncError(
-                f"record {record_id} (from {source}) does not exist at {self.config.endpoint}",
-                hint=(
-                    "the draft may have been discarded on the web (for a discarded new version, put the id "
-                    "of the previous version in the file), or the id belongs to the other Zenodo (sandbox vs "
-                    "production): check `endpoint`; to start a new record instead, delete the id file"
-                ),
-            ) from exc
-        except GoneError as exc:
-            raise SyncError(
-                f"record {record_id} (from {source}) was deleted on Zenodo",
-                hint="delete the id file to create a new record, or put the id of a live record in it",
-            ) from exc
-        if not record.document.get("versions", {}).get("is_latest", True):
-            latest_id = self.client.latest_version_id(record_id)
-            self.reporter.warning(
-                f"record {record_id} is not the latest version; following it to {latest_id}"
-            )
-            self.followed_id = latest_id
-            return self.resolve(latest_id)
-        return draft, record
 
-    def previous_version(self, draft: RemoteRecord) -> RemoteRecord:
-        """The latest published version before a next-version draft (read once)."""
-        if self._previous is None:
-            self._previous = self.client.get_record(
-                self.client.latest_version_id(draft.parent_id or draft.id)
-            )
-        return self._previous
+@dataclass(frozen=True)
+class _Run:
+    """One sync's collaborators, fixed for the run."""
 
-    def metadata_changes(self, desired: Mapping[str, Any], remote: RemoteRecord) -> list[FieldChange]:
-        want = owned_view(
-            desired["metadata"], desired.get("custom_fields"), desired.get("access"), desired.get("files")
-        )
-        have = owned_view(remote.metadata, remote.custom_fields, remote.access, remote.document.get("files"))
-        return diff_owned(want, have)
+    config: Config
+    client: ZenodoClient
+    reporter: Reporter
+    on_record_id: RecordIdHook | None
+    options: PlanOptions
+    today: str
 
-    # ---- planning
-
-    def publication_date(self, draft: RemoteRecord | None, record: RemoteRecord | None, publish: bool) -> str:
-        """A published record keeps its date; a draft keeps the date it has until zsync publishes it."""
-        current = record or draft
-        kept = current.metadata.get("publication_date") if current else None
-        if record is None and (publish or not isinstance(kept, str)):
-            return self.today
-        return kept if isinstance(kept, str) else self.today
-
-    def run(self, local: tuple[LocalFile, ...], *, publish: bool, dry_run: bool) -> SyncResult:
-        record_id = read_record_id(self.config.path_record_id)
-        with self.reporter.phase("Read the record on Zenodo"):
-            if record_id is None:
-                record = None
-                draft = self.client.find_orphan_draft(self.config.metadata.title)
-                if draft is None:
-                    self.reporter.info("no record id yet: a new draft will be created")
-                else:
-                    self.adopted = True
-                    self.reporter.warning(
-                        f"no record id yet, but draft {draft.id} has this title, no files and was never "
-                        "published (left by a run that stopped right after creating it): using it"
-                    )
-            else:
-                draft, record = self.resolve(record_id)
-        if self.followed_id and not dry_run:
-            self.remember(self.followed_id)
-        current = draft or record
-        date = self.publication_date(draft, record, publish)
-        desired = render_document(self.config, publication_date=date)
-        remote_files: tuple[RemoteFile, ...] | None = None
-        changes: list[FieldChange] = []
-        if record is not None:  # published, perhaps with an edit draft open
-            remote_files = record.files
-            changes = self.metadata_changes(desired, record)
-            if draft is not None:
-                self.edit_draft_changes = self.metadata_changes(desired, draft)
-                changes = changes or self.edit_draft_changes
-        elif draft is not None:
-            remote_files = self.client.list_files(draft.id)
-            if (draft.version_index or 1) > 1:
-                remote_files = self.check_next_version(draft, remote_files)
-            changes = self.metadata_changes(desired, draft)
-            if self.reserve_doi and not draft.doi:
-                changes.append(FieldChange(_RESERVE_DOI, None, "a DOI, reserved now"))
-            if draft.metadata.get("publication_date") != date:
-                changes.append(
-                    FieldChange("metadata.publication_date", draft.metadata.get("publication_date"), date)
-                )
-        the_plan = compute_plan(
-            local_files=local,
-            local_version=self.config.metadata.version,
-            desired_metadata_changes=changes,
-            remote_files=remote_files,
-            remote_version=current.version if current else None,
-            remote_is_published=record is not None,
-            record_id=current.id if current else None,
-        )
-        self.report_plan(the_plan)
+    def sync(self, local: tuple[LocalFile, ...], *, dry_run: bool) -> SyncResult:
+        state, the_plan = self.read_and_plan(local)
         if dry_run:
-            return self.result("planned", current, the_plan, local)
+            return self.result(the_plan, Progress.start(state), local, planned=True)
         with self.reporter.phase("Apply"):
-            final, status = self.apply(the_plan, local, draft, record, desired, remote_files)
-            if publish and final is not None and final.is_draft:
-                final = self.client.publish(final.id)
-                self.reporter.info(f"published record {final.id}")
-        return self.result(status, final, the_plan, local)
+            try:
+                done = execute(the_plan, Progress.start(state), self)
+            except _Resumed as resumed:
+                # Reported as the new version it is, with the steps that actually ran.
+                again, done = self.resume(local, resumed.draft_id)
+                the_plan = replace(again, status=the_plan.status)
+        return self.result(the_plan, done, local)
 
-    def check_next_version(
-        self, draft: RemoteRecord, files: tuple[RemoteFile, ...]
-    ) -> tuple[RemoteFile, ...]:
-        """Refuse a version that is not above the published one; plan against the import still to do."""
-        local_version = self.config.metadata.version
-        if local_version != draft.version:
-            previous = self.previous_version(draft)
-            if compare_versions(local_version, previous.version) <= 0:
-                raise SyncError(
-                    f"the local version {local_version} is not above version {previous.version}, already "
-                    f"published as record {previous.id}; the open draft {draft.id} was not changed",
-                    hint=f"set metadata.version above {previous.version}",
-                )
-        if files:
-            return files
-        # A run stopped right after opening the next version: plan against what the import brings.
-        previous_files = self.previous_version(draft).files
-        self.pending_import = bool(previous_files)
-        return previous_files
+    def read_and_plan(self, local: tuple[LocalFile, ...]) -> tuple[RemoteState, Plan]:
+        with self.reporter.phase("Read the record on Zenodo"):
+            state = read_remote_state(self.client, self.config)
+            if state.current is None:
+                self.reporter.info("no record id yet: a new draft will be created")
+        the_plan = compute_plan(self.config, local, state, today=self.today, options=self.options)
+        report_plan(the_plan, self.reporter)
+        return state, the_plan
 
-    def report_plan(self, the_plan: Plan) -> None:
-        with self.reporter.phase("Plan"):
-            action = {
-                "create": "create a new draft",
-                "update-draft": f"update draft {the_plan.record_id}",
-                "new-version": f"open a new version after {the_plan.remote_version} of record "
-                f"{the_plan.record_id}",
-                "edit-published": f"edit the metadata of published record {the_plan.record_id}",
-                "none": f"nothing: published record {the_plan.record_id} is up to date",
-            }[the_plan.record_action]
-            self.reporter.info(f"record: {action}")
-            for a in the_plan.files:
-                if a.kind != "keep":
-                    why = f" ({a.reason})" if a.reason else ""
-                    self.reporter.info(f"  {a.kind:8} {a.key} {format_size(a.size_bytes)}{why}")
-            if the_plan.unchanged:
-                self.reporter.info(f"  unchanged: {len(the_plan.unchanged)} files")
-            for c in the_plan.metadata_changes:
-                self.reporter.info(f"  change   {c.field}: {_short(c.old)} -> {_short(c.new)}")
-            if the_plan.is_noop:
-                self.reporter.info("nothing to change")
-
-    # ---- applying
-
-    def apply(
-        self,
-        the_plan: Plan,
-        local: tuple[LocalFile, ...],
-        draft: RemoteRecord | None,
-        record: RemoteRecord | None,
-        desired: dict[str, Any],
-        remote_files: tuple[RemoteFile, ...] | None,
-    ) -> tuple[RemoteRecord | None, Status]:
-        action = the_plan.record_action
-        if action == "create":
-            created = self.client.create_draft(_without_file_order(desired))
-            self.remember(created.id)
-            self.reporter.info(f"created draft {created.id}")
-            self.ensure_doi(created)
-            self.sync_files(created.id, local, ())
-            return self.put_metadata(created.id, desired), "created"
-        if action == "update-draft":
-            assert draft is not None
-            assert remote_files is not None
-            if self.adopted:
-                self.remember(draft.id)
-            draft = self.ensure_doi(draft)
-            if self.pending_import:
-                remote_files = self.import_previous_files(draft.id)
-            self.sync_files(draft.id, local, remote_files)
-            # default_preview names a key: a new or removed key may need the document again.
-            keys_changed = bool(the_plan.of_kind("upload", "delete"))
-            status: Status = (
-                "new-version" if self.pending_import else "created" if self.adopted else "updated"
-            )
-            metadata_changes = [c for c in the_plan.metadata_changes if c.field != _RESERVE_DOI]
-            if metadata_changes or keys_changed:
-                # Files (and an import) change the draft's revision: read it again before the PUT.
-                fresh = the_plan.changes_files or self.pending_import
-                return self.put_metadata(draft.id, desired, since=None if fresh else draft), status
-            return draft, (status if the_plan.changes_files or the_plan.metadata_changes else "unchanged")
-        if action == "new-version":
-            assert record is not None
-            return self.new_version(record, local), "new-version"
-        if action == "edit-published":
-            assert record is not None
-            if draft is not None:
-                return self.update_edit_draft(record, draft, desired), "updated"
-            edit = self.client.edit_draft(record.id)
-            self.put_metadata(record.id, desired, since=edit)
-            published = self.client.publish(record.id)
-            self.reporter.info(f"published the metadata change of record {record.id}")
-            return published, "updated"
-        # "none"
-        if draft is not None and _unowned(draft) != _unowned(record):
-            self.reporter.warning(
-                f"an edit draft of record {draft.id} is open on Zenodo with changes zsync did not make; "
-                "publish or discard it on Zenodo"
-            )
-        return record, "unchanged"
-
-    def update_edit_draft(
-        self, record: RemoteRecord, draft: RemoteRecord, desired: dict[str, Any]
-    ) -> RemoteRecord:
-        """An edit draft is open (someone pressed Edit on the web, or a zsync run stopped mid-edit)."""
-        updated = self.put_metadata(record.id, desired, since=draft) if self.edit_draft_changes else draft
-        if _unowned(draft) == _unowned(record):
-            # Only fields zsync owns differ: this is zsync's own edit; finish it.
-            published = self.client.publish(record.id)
-            self.reporter.info(f"published the metadata change of record {record.id}")
-            return published
-        self.reporter.warning(
-            f"an edit draft of record {record.id} is open on Zenodo with changes zsync did not make; updated "
-            "its metadata but did not publish it (publish it on Zenodo, or run with --publish)"
+    def resume(self, local: tuple[LocalFile, ...], draft_id: str) -> tuple[Plan, Progress]:
+        """The next-version draft already existed with files (a run whose id file never reached the
+        repository, or a new version started on the web): record its id, then plan against it."""
+        self.reporter.info(f"the new version's draft {draft_id} was already open: continuing it")
+        written = execute_step(
+            WriteRecordId(draft_id, "the new version's draft"), Progress(None, None, None), self
         )
-        return updated
-
-    def ensure_doi(self, draft: RemoteRecord) -> RemoteRecord:
-        """Reserve the draft's DOI when it has none (and reserving is wanted)."""
-        if not self.reserve_doi or draft.doi:
-            return draft
-        reserved = self.client.reserve_doi(draft.id)
-        self.reporter.info(f"reserved DOI {reserved.doi} (registered when the draft is published)")
-        return reserved
-
-    def remember(self, record_id: str) -> None:
-        if write_record_id(self.config.path_record_id, record_id):
-            self.id_changed = True
-            if self.on_record_id is not None:
-                self.on_record_id(self.config.path_record_id, record_id)
-
-    def import_previous_files(self, draft_id: str) -> tuple[RemoteFile, ...]:
-        files = self.client.import_files(draft_id)
-        self.reporter.info(f"imported {len(files)} files from the previous version, without re-upload")
-        return files
-
-    def new_version(self, record: RemoteRecord, local: tuple[LocalFile, ...]) -> RemoteRecord:
-        new = self.client.new_version(record.id)  # idempotent: an open next-version draft comes back
-        self.remember(new.id)
-        self.reporter.info(f"new version draft {new.id} (after version {record.version} of {record.id})")
-        self.ensure_doi(new)
-        files = self.client.list_files(new.id)
-        if not files and record.files:
-            files = self.import_previous_files(new.id)
-        self.sync_files(new.id, local, files)
-        return self.put_metadata(new.id, render_document(self.config, publication_date=self.today))
-
-    def sync_files(self, draft_id: str, local: Sequence[LocalFile], remote: Sequence[RemoteFile]) -> None:
-        """Make the draft's files equal `local`: delete what differs or is gone, then upload."""
-        actions = diff_files(local, remote)
-        for a in actions:
-            if a.kind in ("delete", "replace") and a.remote is not None:
-                self.client.delete_file(draft_id, a.key)
-                if a.kind == "delete":
-                    self.counts.deleted += 1
-                    self.reporter.info(f"deleted {a.key} ({a.reason})")
-        uploads = [a.local for a in actions if a.kind in ("upload", "replace") and a.local is not None]
-        if uploads:
-            # One request creates every pending entry (Zenodo's rate limit counts requests).
-            self.client.init_files(draft_id, [f.key for f in uploads])
-        for local_file in uploads:
-            self.upload(
-                draft_id,
-                local_file,
-                replaced=any(a.kind == "replace" and a.key == local_file.key for a in actions),
-            )
-
-    def upload(self, draft_id: str, local: LocalFile, *, replaced: bool) -> None:
-        start = time.monotonic()
-
-        def progress(sent: int, total: int) -> None:
-            self.reporter.progress(local.key, sent, total)
-
-        self.client.upload_file(draft_id, local, progress=progress, initialized=True)
-        self.counts.uploaded += 1
-        self.counts.bytes_uploaded += local.size_bytes
-        self.reporter.file_done(
-            "replaced" if replaced else "uploaded", local.key, local.size_bytes, time.monotonic() - start
-        )
-
-    def put_metadata(
-        self, draft_id: str, desired: dict[str, Any], *, since: RemoteRecord | None = None
-    ) -> RemoteRecord:
-        """PUT the full document, keeping fields zsync does not own (PUT replaces metadata wholesale).
-
-        `since` is the draft as last read; its revision guards against a concurrent run (412).
-        Without it (files changed the revision meanwhile) the draft is read again first.
-        """
-        base = since if since is not None else self.client.get_draft(draft_id)
-        if base is None:
-            raise SyncError(f"draft {draft_id} disappeared during the sync", hint="run zsync again")
-        document = _merge_unowned(desired, base)
+        state, again = self.read_and_plan(local)
         try:
-            updated = self.client.update_draft(draft_id, document, if_match=base.revision_id)
-        except ConflictError as exc:
-            raise SyncError(
-                f"draft {draft_id} was changed by someone else during this run",
-                hint="another zsync run or a person on the web edited it; run again (and give the workflow "
-                "a `concurrency:` group so two runs never overlap)",
-            ) from exc
-        for error in updated.errors:
-            line = self.config.line_of(_config_field(error.field))
-            where = f" ({self.config.source.name}:{line})" if line else ""
-            self.reporter.warning(f"Zenodo says {error}{where}")
-        return updated
+            done = execute(again, Progress.start(state), self)
+        except _Resumed as twice:
+            raise SyncError(f"Zenodo keeps answering with another open draft ({twice.draft_id})") from None
+        return again, replace(done, id_changed=done.id_changed or written.id_changed)
 
     def result(
-        self, status: Status, current: RemoteRecord | None, the_plan: Plan, local: tuple[LocalFile, ...]
+        self, the_plan: Plan, done: Progress, local: tuple[LocalFile, ...], *, planned: bool = False
     ) -> SyncResult:
-        unchanged = len(local) - self.counts.uploaded if status != "planned" else len(the_plan.unchanged)
+        current = done.final
+        published = bool(current and current.is_published and not current.is_draft)
+        unchanged = len(the_plan.unchanged) if planned else len(local) - done.uploaded
         return SyncResult(
-            status=status,
-            state=None
-            if current is None
-            else ("published" if current.is_published and not current.is_draft else "draft"),
+            status="planned" if planned else the_plan.status,
+            state=None if current is None else ("published" if published else "draft"),
             record_id_path=self.config.path_record_id,
             record_id=current.id if current else None,
             concept_id=current.parent_id if current else None,
             doi=current.doi if current else None,
             concept_doi=current.concept_doi if current else None,
             html_url=current.html_url if current else None,
-            files_uploaded=self.counts.uploaded,
-            files_deleted=self.counts.deleted,
+            files_uploaded=done.uploaded,
+            files_deleted=done.deleted,
             files_unchanged=max(unchanged, 0),
-            bytes_uploaded=self.counts.bytes_uploaded,
+            bytes_uploaded=done.bytes_uploaded,
             plan=the_plan,
-            record_id_changed=self.id_changed,
-            published=bool(current and current.is_published and not current.is_draft),
+            record_id_changed=done.id_changed,
+            published=published,
             local_files=local,
         )
 
 
-# The metadata and custom-field keys zsync manages; publication_date is not compared, but zsync decides it.
-_OWNED_METADATA = frozenset(
-    [name.removeprefix("metadata.") for name in OWNED_FIELDS if name.startswith("metadata.")]
-    + ["publication_date"]
-)
-_OWNED_CUSTOM = frozenset(
-    name.removeprefix("custom_fields.") for name in OWNED_FIELDS if name.startswith("custom_fields.")
-)
+def execute(the_plan: Plan, start: Progress, run: _Run) -> Progress:
+    """Run the plan's steps in order; each gets the progress the step before it returned."""
+    progress = start
+    for step in the_plan.steps:
+        progress = execute_step(step, progress, run)
+    return progress
 
 
-def _merge_unowned(desired: Mapping[str, Any], remote: RemoteRecord) -> dict[str, Any]:
-    """Our document, plus metadata fields a person added on the web that zsync does not manage."""
-    document = dict(desired)
-    document["metadata"] = _unowned(remote) | desired["metadata"]
-    kept_custom = {k: v for k, v in remote.custom_fields.items() if k not in _OWNED_CUSTOM}
-    document["custom_fields"] = kept_custom | desired.get("custom_fields", {})
-    return document
+def execute_step(step: Step, progress: Progress, run: _Run) -> Progress:
+    handler = _HANDLERS[type(step)]
+    return handler(step, progress, run)
 
 
-_RESERVE_DOI = "pids.doi"
+def _target(progress: Progress) -> str:
+    if progress.draft_id is None:
+        raise AssertionError("a step that acts on the draft ran before any step made one")
+    return progress.draft_id
 
 
-def _unowned(remote: RemoteRecord | None) -> dict[str, Any]:
-    """The metadata fields zsync does not manage (what a person may have edited on the web)."""
-    if remote is None:
-        return {}
-    return {k: v for k, v in remote.metadata.items() if k not in _OWNED_METADATA}
+def _create_draft(step: Any, progress: Progress, run: _Run) -> Progress:
+    created = run.client.create_draft(step.document)
+    run.reporter.info(f"created draft {created.id}")
+    return replace(progress, draft_id=created.id, draft=created, final=created)
 
 
-def _without_file_order(document: Mapping[str, Any]) -> dict[str, Any]:
-    """At creation the files do not exist yet; their order is sent with the metadata PUT after upload."""
-    return {**document, "files": {"enabled": True}}
+def _new_version(step: Any, progress: Progress, run: _Run) -> Progress:
+    new = run.client.new_version(step.record_id)  # idempotent: an open next-version draft comes back
+    if run.client.list_files(new.id):
+        raise _Resumed(new.id)
+    run.reporter.info(f"new version draft {new.id} (after version {step.after_version} of {step.record_id})")
+    return replace(progress, draft_id=new.id, draft=new, final=new)
+
+
+def _write_record_id(step: Any, progress: Progress, run: _Run) -> Progress:
+    record_id = step.record_id or _target(progress)
+    path = run.config.path_record_id
+    if not write_record_id(path, record_id):
+        return progress
+    if run.on_record_id is not None:
+        run.on_record_id(path, record_id)
+    return replace(progress, id_changed=True)
+
+
+def _reserve_doi(step: Any, progress: Progress, run: _Run) -> Progress:
+    if progress.draft is not None and progress.draft.doi:
+        return progress  # the draft Zenodo answered with has one already
+    reserved = run.client.reserve_doi(_target(progress))
+    run.reporter.info(f"reserved DOI {reserved.doi} (registered when the draft is published)")
+    return replace(progress, draft=reserved, final=reserved)
+
+
+def _import_files(step: Any, progress: Progress, run: _Run) -> Progress:
+    files = run.client.import_files(_target(progress))
+    run.reporter.info(f"imported {_count(len(files), 'file')} from the previous version, without re-upload")
+    return replace(progress, draft=None)
+
+
+def _delete_file(step: Any, progress: Progress, run: _Run) -> Progress:
+    run.client.delete_file(_target(progress), step.key)
+    if step.replaced:
+        return replace(progress, draft=None)
+    run.reporter.info(f"deleted {step.key} ({step.reason})")
+    return replace(progress, draft=None, deleted=progress.deleted + 1)
+
+
+def _init_files(step: Any, progress: Progress, run: _Run) -> Progress:
+    run.client.init_files(_target(progress), list(step.keys))
+    return replace(progress, draft=None)
+
+
+def _upload_file(step: Any, progress: Progress, run: _Run) -> Progress:
+    local: LocalFile = step.file
+    started_s = time.monotonic()
+
+    def on_progress(sent: int, total: int) -> None:
+        run.reporter.progress(local.key, sent, total)
+
+    run.client.upload_file(_target(progress), local, progress=on_progress, initialized=True)
+    verb = "replaced" if step.replaces else "uploaded"
+    run.reporter.file_done(verb, local.key, local.size_bytes, time.monotonic() - started_s)
+    return replace(
+        progress,
+        draft=None,
+        uploaded=progress.uploaded + 1,
+        bytes_uploaded=progress.bytes_uploaded + local.size_bytes,
+    )
+
+
+def _update_metadata(step: Any, progress: Progress, run: _Run) -> Progress:
+    draft_id = _target(progress)
+    base = progress.draft if progress.draft is not None else run.client.get_draft(draft_id)
+    if base is None:
+        raise SyncError(f"draft {draft_id} disappeared during the sync", hint="run zsync again")
+    try:
+        updated = run.client.update_draft(
+            draft_id, merge_unowned(step.document, base), if_match=base.revision_id
+        )
+    except ConflictError as exc:
+        raise SyncError(
+            f"draft {draft_id} was changed by someone else during this run",
+            hint="another zsync run or a person on the web edited it; run again (and give the workflow "
+            "a `concurrency:` group so two runs never overlap)",
+        ) from exc
+    for error in updated.errors:
+        line = run.config.line_of(_config_field(error.field))
+        where = f" ({run.config.source.name}:{line})" if line else ""
+        run.reporter.warning(f"Zenodo says {error}{where}")
+    return replace(progress, draft=updated, final=updated)
+
+
+def _edit_published(step: Any, progress: Progress, run: _Run) -> Progress:
+    edit = run.client.edit_draft(step.record_id)
+    return replace(progress, draft_id=edit.id, draft=edit, final=edit)
+
+
+def _publish(step: Any, progress: Progress, run: _Run) -> Progress:
+    draft_id = _target(progress)
+    was_edit = progress.final is not None and progress.final.is_published
+    published = run.client.publish(draft_id)
+    what = f"the metadata change of record {draft_id}" if was_edit else f"record {published.id}"
+    run.reporter.info(f"published {what}")
+    return replace(progress, draft=None, final=published)
+
+
+def _warn(step: Any, progress: Progress, run: _Run) -> Progress:
+    run.reporter.warning(step.message)
+    return progress
+
+
+_Handler = Callable[[Any, Progress, _Run], Progress]
+_HANDLERS: Mapping[type[Step], _Handler] = {
+    CreateDraft: _create_draft,
+    NewVersion: _new_version,
+    WriteRecordId: _write_record_id,
+    ReserveDoi: _reserve_doi,
+    ImportFiles: _import_files,
+    DeleteFile: _delete_file,
+    InitFiles: _init_files,
+    UploadFile: _upload_file,
+    UpdateMetadata: _update_metadata,
+    EditPublished: _edit_published,
+    Publish: _publish,
+    Warn: _warn,
+}
+
+
+# --------------------------------------------------------------------------- reporting the plan
+
+_ACTION_TEXT = {
+    "create": "create a new draft",
+    "update-draft": "update draft {id}",
+    "new-version": "open a new version after {version} of record {id}",
+    "edit-published": "edit the metadata of published record {id}",
+    "none": "nothing: published record {id} is up to date",
+}
+
+
+def report_plan(the_plan: Plan, reporter: Reporter) -> None:
+    """The plan as a person reads it: the record action, then every step that matters to them."""
+    with reporter.phase("Plan"):
+        for warning in the_plan.warnings:
+            reporter.warning(warning)
+        action = _ACTION_TEXT[the_plan.record_action].format(
+            id=the_plan.record_id, version=the_plan.remote_version
+        )
+        reporter.info(f"record: {action}")
+        for step in the_plan.steps:
+            line = _step_line(step)
+            if line:
+                reporter.info(line)
+            if isinstance(step, UpdateMetadata):
+                for c in step.changes:
+                    reporter.info(f"  change   {c.field}: {_short(c.old)} -> {_short(c.new)}")
+        if the_plan.unchanged:
+            reporter.info(f"  unchanged: {_count(len(the_plan.unchanged), 'file')}")
+        if the_plan.is_noop:
+            reporter.info("nothing to change")
+
+
+def _step_line(step: Step) -> str | None:
+    """One line per step; the bookkeeping ones (announcing uploads, deleting what is replaced) are
+    shown by the upload they serve."""
+    if isinstance(step, UploadFile):
+        kind = "replace" if step.replaces else "upload"
+        return f"  {kind:8} {step.key} {format_size(step.size_bytes)} ({step.reason})"
+    if isinstance(step, DeleteFile) and not step.replaced:
+        return f"  {'delete':8} {step.key} {format_size(step.size_bytes)} ({step.reason})"
+    if isinstance(step, InitFiles | CreateDraft | DeleteFile):
+        return None
+    return f"  {step.describe()}"
 
 
 def _config_field(server_field: str) -> str:
@@ -676,4 +622,17 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-__all__ = ["SyncResult", "ZsyncError", "discard", "plan", "sync", "validate"]
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+__all__ = [
+    "Progress",
+    "SyncResult",
+    "discard",
+    "execute",
+    "plan",
+    "read_remote_state",
+    "sync",
+    "validate",
+]

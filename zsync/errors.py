@@ -8,7 +8,6 @@ Messages never contain the token: the client scrubs it before an error is built.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 
 class ZsyncError(Exception):
@@ -20,9 +19,6 @@ class ZsyncError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
-        # Set by the engine when the run had already written a new record id before failing: the
-        # entry point must still commit it, or the next run (a fresh checkout) creates a second draft.
-        self.written_record_id: tuple[Path, str] | None = None
 
     def diagnostics(self) -> str:
         """The full text for a person: the message, then the hint on its own line."""

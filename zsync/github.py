@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -56,6 +57,82 @@ def read_bool_input(environ: Mapping[str, str], name: str, default: bool) -> boo
     raise UsageError(f"input '{name}' is {raw!r}, not a boolean", hint=f"write {name}: true or {name}: false")
 
 
+@dataclass(frozen=True)
+class ActionInputs:
+    """The action's inputs and the runner's file paths, read once from the environment.
+
+    `config_path` is absolute (the workspace, then `working-directory`, then `config`);
+    `config_file` is the same path relative to the workspace, as annotations need it.
+    """
+
+    workspace: Path
+    base: Path
+    config_path: Path
+    config_file: str
+    token: str | None
+    push_token: str | None
+    version: str | None
+    dry_run: bool
+    publish: bool
+    reserve_doi: bool
+    commit_record_id: bool
+    commit_message: str | None
+    verbose: bool
+    output_path: Path | None
+    summary_path: Path | None
+    repository_url: str | None
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> ActionInputs:
+        """Read and check every input; a UsageError names the first one that is wrong."""
+        workspace = Path(environ.get("GITHUB_WORKSPACE") or Path.cwd())
+        base = workspace / read_input(environ, "working-directory", ".")
+        if not base.is_dir():
+            raise UsageError(
+                f"working-directory {base} does not exist",
+                hint="give a folder relative to the repository root",
+            )
+        config_path = base / read_input(environ, "config", "zenodo.yaml")
+        dry_run = read_bool_input(environ, "dry-run", False)
+        publish = read_bool_input(environ, "publish", False)
+        if dry_run and publish:
+            raise UsageError("dry-run and publish contradict each other", hint="set only one of them")
+        return cls(
+            workspace=workspace,
+            base=base,
+            config_path=config_path,
+            config_file=workspace_relative(config_path, workspace),
+            token=read_token(environ),
+            push_token=read_input(environ, "github-token") or None,
+            version=read_input(environ, "version") or None,
+            dry_run=dry_run,
+            publish=publish,
+            reserve_doi=read_bool_input(environ, "reserve-doi", True),
+            commit_record_id=read_bool_input(environ, "commit-record-id", True),
+            commit_message=read_input(environ, "commit-message") or None,
+            verbose=read_bool_input(environ, "verbose", False),
+            output_path=_path_or_none(environ.get("GITHUB_OUTPUT")),
+            summary_path=_path_or_none(environ.get("GITHUB_STEP_SUMMARY")),
+            repository_url=repository_url(environ),
+        )
+
+
+def read_token(environ: Mapping[str, str]) -> str | None:
+    """The Zenodo token: the `token` input, else ZENODO_TOKEN."""
+    return read_input(environ, "token") or environ.get("ZENODO_TOKEN", "").strip() or None
+
+
+def repository_url(environ: Mapping[str, str]) -> str | None:
+    """https://github.com/OWNER/REPO of the workflow's repository, when the runner says."""
+    repo = environ.get("GITHUB_REPOSITORY")
+    server = environ.get("GITHUB_SERVER_URL", "https://github.com")
+    return f"{server}/{repo}" if repo else None
+
+
+def _path_or_none(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
 # --------------------------------------------------------------------------- workflow commands
 
 
@@ -95,10 +172,12 @@ def warning_annotation(
 
 
 def workspace_relative(path: str | Path, workspace: Path) -> str:
-    """`path` relative to the workspace when it lies inside it (annotations need repo paths), else as is."""
+    """`path` relative to the workspace when it lies inside it (annotations need repo paths), else as is.
+
+    A relative `path` is taken to be relative to the workspace."""
     candidate = Path(path)
     if not candidate.is_absolute():
-        candidate = Path.cwd() / candidate
+        candidate = workspace / candidate
     try:
         return Path(os.path.relpath(candidate.resolve(), workspace.resolve())).as_posix()
     except ValueError:
@@ -132,6 +211,30 @@ def _kind(error: ZsyncError) -> str:
 
 
 # --------------------------------------------------------------------------- outputs
+
+
+def outputs_of(result: SyncResult) -> dict[str, str]:
+    """The action's outputs of a run (also what `zsync sync --json` prints, and GITHUB_OUTPUT gets)."""
+    return {
+        "record-id": result.record_id or "",
+        "concept-id": result.concept_id or "",
+        "doi": result.doi or "",
+        "concept-doi": result.concept_doi or "",
+        "html-url": result.html_url or "",
+        "status": result.status,
+        "state": result.state or "",
+        "files-uploaded": str(result.files_uploaded),
+        "files-deleted": str(result.files_deleted),
+        "files-unchanged": str(result.files_unchanged),
+        "bytes-uploaded": str(result.bytes_uploaded),
+    }
+
+
+def emit_outputs(environ: Mapping[str, str], result: SyncResult) -> None:
+    """Append the run's outputs to the file GITHUB_OUTPUT names, when it names one (CLI and action)."""
+    output_path = environ.get("GITHUB_OUTPUT")
+    if output_path:
+        write_outputs(Path(output_path), outputs_of(result))
 
 
 def format_outputs(mapping: Mapping[str, str]) -> str:
@@ -230,8 +333,9 @@ def render_summary(
 
 def _files_section(result: SyncResult) -> list[str]:
     planned = result.status == "planned"
-    if result.plan is not None and result.plan.files:
-        entries = [(a.key, _FILE_VERB[a.kind][1 if planned else 0], a.size_bytes) for a in result.plan.files]
+    rows = result.plan.file_rows() if result.plan is not None else ()
+    if rows:
+        entries = [(row.key, _FILE_VERB[row.action][1 if planned else 0], row.size_bytes) for row in rows]
     elif result.local_files:
         entries = [(f.key, "found locally", f.size_bytes) for f in result.local_files]
     else:

@@ -144,7 +144,8 @@ def commit_record_id(
             url = git.run("remote", "get-url", remote)
             server = environ.get("GITHUB_SERVER_URL", "https://github.com")
             git.env.update(auth_environment(url, push_token, server_url=server))
-        return _commit_and_push(git, rel, id_file, branch, attached, message, remote, attempts)
+        push = _Push(rel, id_file, branch, attached, message, remote, attempts)
+        return _commit_and_push(git, push)
     except _GitFailed as exc:
         return _failed(f"git failed: {exc}")
     except subprocess.TimeoutExpired:
@@ -216,10 +217,22 @@ def _default_branch(environ: Mapping[str, str]) -> str | None:
     return branch if isinstance(branch, str) and branch else None
 
 
-def _commit_and_push(
-    git: _Git, rel: str, id_file: Path, branch: str, attached: bool, message: str, remote: str, attempts: int
-) -> WriteBack:
-    blob = git.run("hash-object", "-w", "--", str(id_file))
+@dataclass(frozen=True)
+class _Push:
+    """What to commit (`rel`, the id file at `id_file`) and where to push it."""
+
+    rel: str
+    id_file: Path
+    branch: str
+    attached: bool  # HEAD is that branch (not detached): advance it after the push
+    message: str
+    remote: str
+    attempts: int
+
+
+def _commit_and_push(git: _Git, push: _Push) -> WriteBack:
+    rel, branch, remote, attempts = push.rel, push.branch, push.remote, push.attempts
+    blob = git.run("hash-object", "-w", "--", str(push.id_file))
     head = git.run("rev-parse", "--verify", "HEAD^{commit}")
     started_from = _blob_at(git, head, rel)
     # Always on the remote tip: building on the local HEAD would also push whatever commits earlier
@@ -235,10 +248,10 @@ def _commit_and_push(
             return _failed(
                 f"{rel} was changed on {branch} by someone else meanwhile; left as it is there", branch
             )
-        commit = _build_commit(git, base, rel, blob, message)
+        commit = _build_commit(git, base, rel, blob, push.message)
         pushed, output = _push(git, remote, commit, branch)
         if pushed:
-            if attached and base == head:
+            if push.attached and base == head:
                 _advance_local_branch(git, commit, head, rel)
             log.info("pushed %s to %s (%s)", rel, branch, commit[:12])
             return WriteBack(

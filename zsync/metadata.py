@@ -21,17 +21,27 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from zsync.errors import ConfigError, Problem
-from zsync.models import Affiliation, Award, Config, Creator, Funding, RelatedIdentifier
-from zsync.planning import FieldChange
+from zsync.models import (
+    Affiliation,
+    Award,
+    Config,
+    Creator,
+    FieldChange,
+    Funding,
+    RelatedIdentifier,
+    RemoteRecord,
+)
 
 __all__ = [
     "OWNED_FIELDS",
     "FieldChange",
     "diff_owned",
+    "merge_unowned",
     "normalize_html",
     "owned_view",
     "render_description",
     "render_document",
+    "unowned_metadata",
 ]
 
 #: The fields zsync owns, in the order changes are reported. `publication_date` is not one of them:
@@ -72,11 +82,25 @@ def render_document(
     default preview is not yet a file of the draft ('No file with key ...'), so a PUT that precedes
     the uploads must not name one.
     """
-    md = config.metadata
-    metadata: dict[str, Any] = {
-        "resource_type": {"id": md.resource_type},
-        "title": md.title,
+    metadata = _render_metadata(config, publication_date)
+    keys = [path.name for path in config.paths]
+    files: dict[str, Any] = {"enabled": True, "order": keys}
+    if keys and default_preview:
+        files["default_preview"] = keys[0]
+    custom_fields: dict[str, Any] = {}
+    if config.code_repository:
+        custom_fields[CODE_REPOSITORY_FIELD] = config.code_repository
+    return {
+        "metadata": metadata,
+        "access": {"record": config.access.record, "files": config.access.files},
+        "files": files,
+        "custom_fields": custom_fields,
     }
+
+
+def _render_metadata(config: Config, publication_date: str | None) -> dict[str, Any]:
+    md = config.metadata
+    metadata: dict[str, Any] = {"resource_type": {"id": md.resource_type}, "title": md.title}
     if publication_date is not None:
         metadata["publication_date"] = publication_date
     metadata["creators"] = [_render_creator(c) for c in md.creators]
@@ -84,36 +108,17 @@ def render_document(
         description = render_description(config.path_readme)
         if description.strip():
             metadata["description"] = description
-    if md.version:
-        metadata["version"] = md.version
-    if md.publisher:
-        metadata["publisher"] = md.publisher
-    if md.copyright:
-        metadata["copyright"] = md.copyright
-    if md.licenses:
-        metadata["rights"] = [{"id": lic.lower()} for lic in md.licenses]
-    if md.keywords:
-        metadata["subjects"] = [{"subject": kw} for kw in md.keywords]
-    if md.related:
-        metadata["related_identifiers"] = [_render_related(r) for r in md.related]
-    if md.funding:
-        metadata["funding"] = [_render_funding(f) for f in md.funding]
-
-    keys = [path.name for path in config.paths]
-    files: dict[str, Any] = {"enabled": True, "order": keys}
-    if keys and default_preview:
-        files["default_preview"] = keys[0]
-
-    custom_fields: dict[str, Any] = {}
-    if config.code_repository:
-        custom_fields[CODE_REPOSITORY_FIELD] = config.code_repository
-
-    return {
-        "metadata": metadata,
-        "access": {"record": config.access.record, "files": config.access.files},
-        "files": files,
-        "custom_fields": custom_fields,
+    optional: dict[str, Any] = {
+        "version": md.version or None,
+        "publisher": md.publisher or None,
+        "copyright": md.copyright or None,
+        "rights": [{"id": lic.lower()} for lic in md.licenses],
+        "subjects": [{"subject": kw} for kw in md.keywords],
+        "related_identifiers": [_render_related(r) for r in md.related],
+        "funding": [_render_funding(f) for f in md.funding],
     }
+    metadata.update((name, value) for name, value in optional.items() if value)
+    return metadata
 
 
 def _split_name(name: str) -> tuple[str, str | None]:
@@ -584,3 +589,33 @@ def diff_owned(desired: Mapping[str, Any], remote: Mapping[str, Any]) -> list[Fi
 def _ordered(names: Iterable[str]) -> list[str]:
     rank = {name: i for i, name in enumerate(OWNED_FIELDS)}
     return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
+
+
+# --------------------------------------------------------------------------- merging with the server's
+
+
+# The metadata and custom-field keys zsync manages; publication_date is not compared, but zsync decides it.
+OWNED_METADATA = frozenset(
+    [name.removeprefix("metadata.") for name in OWNED_FIELDS if name.startswith("metadata.")]
+    + ["publication_date"]
+)
+OWNED_CUSTOM_FIELDS = frozenset(
+    name.removeprefix("custom_fields.") for name in OWNED_FIELDS if name.startswith("custom_fields.")
+)
+
+
+def unowned_metadata(remote: RemoteRecord | None) -> dict[str, Any]:
+    """The metadata fields zsync does not manage (what a person may have edited on the web)."""
+    if remote is None:
+        return {}
+    return {k: v for k, v in remote.metadata.items() if k not in OWNED_METADATA}
+
+
+def merge_unowned(desired: Mapping[str, Any], remote: RemoteRecord) -> dict[str, Any]:
+    """`desired`, plus the metadata and custom fields a person added on the web that zsync does not
+    manage: a PUT replaces `metadata` and `custom_fields` wholesale, so they must be sent back."""
+    document = dict(desired)
+    document["metadata"] = unowned_metadata(remote) | dict(desired["metadata"])
+    kept_custom = {k: v for k, v in remote.custom_fields.items() if k not in OWNED_CUSTOM_FIELDS}
+    document["custom_fields"] = kept_custom | dict(desired.get("custom_fields", {}))
+    return document

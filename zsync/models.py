@@ -137,6 +137,16 @@ class LocalFile:
 
 # --------------------------------------------------------------------------- remote state
 
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A field zsync owns whose remote value (`old`) differs from the desired one (`new`)."""
+
+    field: str
+    old: Any
+    new: Any
+
+
 FileStatus = Literal["pending", "completed", "failed"]
 
 
@@ -157,7 +167,10 @@ class RemoteRecord:
     `is_published` is true for published records *and* their edit drafts; `is_draft` says whether
     this document came from a `/draft` endpoint. `files` is the document's `files.entries`, which may
     be absent or incomplete in list views: use `ZenodoClient.list_files` for the authority.
-    `document` is the raw JSON (without the `ui` block), read-only by convention.
+    `default_preview` is the document's `files.default_preview`; `has_files_block` says whether the
+    document had a `files` block at all (only then is the default preview compared). `is_latest` is
+    `versions.is_latest` (true when absent). `document` is the raw JSON (without the `ui` block),
+    read-only by convention, for diagnostics and tests: the engine reads the typed fields.
     """
 
     id: str
@@ -175,6 +188,9 @@ class RemoteRecord:
     custom_fields: Mapping[str, Any]
     files: tuple[RemoteFile, ...] = ()
     errors: tuple[FieldError, ...] = ()
+    default_preview: str | None = None
+    has_files_block: bool = False
+    is_latest: bool = True
     document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property

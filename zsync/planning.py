@@ -1,19 +1,53 @@
-"""The plan: what must change on Zenodo so the remote record matches the local dataset. Pure.
+"""The plan: the ordered steps that make the Zenodo record match the local dataset. Pure.
 
-`compute_plan` compares local files (key, size, MD5) and the desired metadata with the remote state
-and decides the record action. It does no I/O: the engine reads the remote state, calls it, prints it
-for `zsync plan` and applies it for `zsync sync`. The job summary and the dry run come from the plan.
+`compute_plan(config, local_files, state, today=..., options=...)` compares the local files (key, size,
+MD5) and the desired document with a `RemoteState` (what `zsync.engine.read_remote_state` read) and
+returns a `Plan`: a tuple of typed steps, each carrying exactly what it sends. The document is rendered
+once, here. The engine prints the plan for `zsync plan`, runs its steps for `zsync sync`, and the job
+summary, `plan --json` and the crash-point tests read the same steps.
+
+Step order is what makes a run crash-safe: the record id is written right after the step that makes
+a draft (before any upload), and a changed file is deleted before its replacement is uploaded, so a
+run stopped anywhere leaves a state the next plan completes, never a stale file looking current.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Literal
 
 from zsync.errors import SyncError
-from zsync.models import LocalFile, RemoteFile
+from zsync.metadata import diff_owned, render_document, unowned_metadata
+from zsync.models import Config, FieldChange, LocalFile, RemoteFile, RemoteRecord
+from zsync.units import format_size
 from zsync.versions import compare_versions
+
+__all__ = [
+    "CreateDraft",
+    "DeleteFile",
+    "EditPublished",
+    "FieldChange",
+    "FileAction",
+    "FileRow",
+    "ImportFiles",
+    "InitFiles",
+    "NewVersion",
+    "Plan",
+    "PlanOptions",
+    "Publish",
+    "RemoteState",
+    "ReserveDoi",
+    "Step",
+    "UpdateMetadata",
+    "UploadFile",
+    "Warn",
+    "WriteRecordId",
+    "compute_plan",
+    "diff_files",
+    "mutating_calls",
+    "plan_as_dict",
+]
 
 FileActionKind = Literal["upload", "replace", "delete", "keep"]
 
@@ -24,6 +58,234 @@ RecordAction = Literal[
     "edit-published",  # published, same version, only metadata differs: edit draft, PUT, publish
     "none",  # published, same version, nothing differs
 ]
+
+Status = Literal["created", "updated", "unchanged", "new-version"]
+
+
+# --------------------------------------------------------------------------- the remote state
+
+
+@dataclass(frozen=True)
+class RemoteState:
+    """What the record on Zenodo looks like, as read before planning (frozen: the plan's only input
+    from the server).
+
+    `draft` is an unpublished draft (new, or the next version) or the open edit draft of `record`;
+    `record` is the published record, the latest version. `draft_files` is the listing of an
+    unpublished draft. `previous` is, for a next-version draft, the latest published version before it
+    (read only when the plan needs it). The facts: `followed` is the id the id file should hold when it
+    named an older version; `adopted` says the draft was found by its title because there was no id
+    file (a run stopped right after creating it); `needs_import` says a next-version draft never got
+    its files imported from `previous`.
+    """
+
+    record_id: str | None = None
+    draft: RemoteRecord | None = None
+    record: RemoteRecord | None = None
+    draft_files: tuple[RemoteFile, ...] = ()
+    previous: RemoteRecord | None = None
+    followed: str | None = None
+    adopted: bool = False
+    needs_import: bool = False
+
+    @property
+    def current(self) -> RemoteRecord | None:
+        return self.draft or self.record
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """What the user asked for: publish after the sync, reserve a DOI for a draft that has none."""
+
+    publish: bool = False
+    reserve_doi: bool = True
+
+
+# --------------------------------------------------------------------------- steps
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing a sync does, in order. `calls` names the client methods the step uses that change
+    something on Zenodo (the crash-point tests stop a run after each of them)."""
+
+    calls: ClassVar[tuple[str, ...]] = ()
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class CreateDraft(Step):
+    """`POST /records` with `document` (the metadata; the files are uploaded afterwards)."""
+
+    document: Mapping[str, Any] = field(repr=False)
+    calls: ClassVar[tuple[str, ...]] = ("create_draft",)
+
+    def describe(self) -> str:
+        return "create a new draft"
+
+
+@dataclass(frozen=True)
+class NewVersion(Step):
+    """`POST /records/{record_id}/versions`: the next-version draft of the published record."""
+
+    record_id: str
+    after_version: str | None
+    calls: ClassVar[tuple[str, ...]] = ("new_version",)
+
+    def describe(self) -> str:
+        return f"open a new version after {self.after_version} of record {self.record_id}"
+
+
+@dataclass(frozen=True)
+class WriteRecordId(Step):
+    """Write the id file: `record_id`, or (None) the id of the draft the steps before made."""
+
+    record_id: str | None
+    reason: str
+
+    def describe(self) -> str:
+        return f"write the record id ({self.reason})"
+
+
+@dataclass(frozen=True)
+class ReserveDoi(Step):
+    """Reserve the draft's DOI, so it is known before publication (registered only at publish)."""
+
+    calls: ClassVar[tuple[str, ...]] = ("reserve_doi",)
+
+    def describe(self) -> str:
+        return "reserve a DOI for the draft"
+
+
+@dataclass(frozen=True)
+class ImportFiles(Step):
+    """Link the previous version's files into the new draft on the server, without re-upload."""
+
+    from_record_id: str
+    keys: tuple[str, ...]
+    calls: ClassVar[tuple[str, ...]] = ("import_files",)
+
+    def describe(self) -> str:
+        return f"import {_count(len(self.keys), 'file')} from record {self.from_record_id}, without re-upload"
+
+
+@dataclass(frozen=True)
+class DeleteFile(Step):
+    """Delete a remote file: gone from `paths`, a leftover of an interrupted upload, or (`replaced`)
+    a changed file whose new content is uploaded by a later step."""
+
+    key: str
+    size_bytes: int
+    reason: str
+    replaced: bool = False
+    calls: ClassVar[tuple[str, ...]] = ("delete_file",)
+
+    def describe(self) -> str:
+        verb = "delete (to replace)" if self.replaced else "delete"
+        return f"{verb} {self.key} {format_size(self.size_bytes)} ({self.reason})"
+
+
+@dataclass(frozen=True)
+class InitFiles(Step):
+    """One request that creates the pending entries of every file uploaded next (rate limits count
+    requests)."""
+
+    keys: tuple[str, ...]
+    calls: ClassVar[tuple[str, ...]] = ("init_files",)
+
+    def describe(self) -> str:
+        return f"announce {_count(len(self.keys), 'upload')}"
+
+
+@dataclass(frozen=True)
+class UploadFile(Step):
+    """Stream a local file into its pending entry, commit it and verify the server's size and MD5."""
+
+    file: LocalFile
+    reason: str
+    replaces: bool = False
+    # A verification mismatch deletes the entry and uploads once more (see ZenodoClient.upload_file).
+    calls: ClassVar[tuple[str, ...]] = ("upload_content", "commit_file", "delete_file", "init_files")
+
+    @property
+    def key(self) -> str:
+        return self.file.key
+
+    @property
+    def size_bytes(self) -> int:
+        return self.file.size_bytes
+
+    def describe(self) -> str:
+        verb = "replace" if self.replaces else "upload"
+        return f"{verb} {self.key} {format_size(self.size_bytes)} ({self.reason})"
+
+
+@dataclass(frozen=True)
+class UpdateMetadata(Step):
+    """`PUT` the draft's document (`If-Match` its revision). A PUT replaces metadata wholesale, so the
+    executor adds back the fields zsync does not own from the draft as it is at that moment (what a
+    person added on the web is kept). `changes` are the owned fields that differ, for the report."""
+
+    document: Mapping[str, Any] = field(repr=False)
+    changes: tuple[FieldChange, ...] = ()
+    calls: ClassVar[tuple[str, ...]] = ("update_draft",)
+
+    def describe(self) -> str:
+        if not self.changes:
+            return "send the metadata (the file order names new files)"
+        return f"send the metadata ({_count(len(self.changes), 'field')} changed)"
+
+
+@dataclass(frozen=True)
+class EditPublished(Step):
+    """Open an edit draft of the published record (its metadata can change; its files cannot)."""
+
+    record_id: str
+    calls: ClassVar[tuple[str, ...]] = ("edit_draft",)
+
+    def describe(self) -> str:
+        return f"open an edit draft of published record {self.record_id}"
+
+
+@dataclass(frozen=True)
+class Publish(Step):
+    """Publish the draft: permanent, the DOI is registered."""
+
+    reason: str
+    calls: ClassVar[tuple[str, ...]] = ("publish",)
+
+    def describe(self) -> str:
+        return f"publish ({self.reason})"
+
+
+@dataclass(frozen=True)
+class Warn(Step):
+    """Tell the person something the run leaves for them to do (printed when the run gets there)."""
+
+    message: str
+
+    def describe(self) -> str:
+        return f"warn: {self.message}"
+
+
+def mutating_calls() -> frozenset[str]:
+    """Every client method a plan's steps may call that changes something on Zenodo."""
+    return frozenset(call for kind in _step_types() for call in kind.calls)
+
+
+def _step_types() -> list[type[Step]]:
+    found: list[type[Step]] = []
+    todo = list(Step.__subclasses__())
+    while todo:
+        kind = todo.pop()
+        found.append(kind)
+        todo.extend(kind.__subclasses__())
+    return found
+
+
+# --------------------------------------------------------------------------- the plan
 
 
 @dataclass(frozen=True)
@@ -39,52 +301,72 @@ class FileAction:
 
 
 @dataclass(frozen=True)
-class FieldChange:
-    """A metadata field zsync owns whose remote value differs from the desired one."""
-
-    field: str
-    old: Any
-    new: Any
-
-
-@dataclass(frozen=True)
 class Plan:
+    """The steps of a sync, in order, and what they are based on.
+
+    `status` is what the run reports once every step ran. `metadata_changes` are the owned fields
+    whose remote value differs; `unchanged` the local files already on Zenodo; `warnings` facts about
+    the remote state worth telling before anything runs.
+    """
+
     record_action: RecordAction
-    files: tuple[FileAction, ...]
-    metadata_changes: tuple[FieldChange, ...]
+    steps: tuple[Step, ...]
+    status: Status
     local_version: str
     remote_version: str | None = None
     record_id: str | None = None
+    metadata_changes: tuple[FieldChange, ...] = ()
+    unchanged: tuple[LocalFile, ...] = ()
+    warnings: tuple[str, ...] = ()
 
-    def of_kind(self, *kinds: FileActionKind) -> tuple[FileAction, ...]:
-        return tuple(a for a in self.files if a.kind in kinds)
+    def of_type(self, *types: type[Step]) -> tuple[Step, ...]:
+        return tuple(step for step in self.steps if isinstance(step, types))
 
     @property
-    def uploads(self) -> tuple[FileAction, ...]:
+    def uploads(self) -> tuple[UploadFile, ...]:
         """Files whose bytes will be sent: new and changed ones."""
-        return self.of_kind("upload", "replace")
+        return tuple(step for step in self.steps if isinstance(step, UploadFile))
 
     @property
-    def deletes(self) -> tuple[FileAction, ...]:
-        return self.of_kind("delete")
-
-    @property
-    def unchanged(self) -> tuple[FileAction, ...]:
-        return self.of_kind("keep")
+    def deletes(self) -> tuple[DeleteFile, ...]:
+        """Remote files deleted for good (not those deleted to be replaced)."""
+        return tuple(s for s in self.steps if isinstance(s, DeleteFile) and not s.replaced)
 
     @property
     def bytes_to_upload(self) -> int:
-        return sum(a.size_bytes for a in self.uploads)
+        return sum(step.size_bytes for step in self.uploads)
 
     @property
     def changes_files(self) -> bool:
-        return bool(self.uploads or self.deletes)
+        return bool(self.of_type(UploadFile, DeleteFile, ImportFiles))
 
     @property
     def is_noop(self) -> bool:
-        return self.record_action == "none" or (
-            self.record_action == "update-draft" and not self.changes_files and not self.metadata_changes
-        )
+        """True when running the plan would change nothing, on Zenodo or locally."""
+        return not self.steps
+
+    def file_rows(self) -> tuple[FileRow, ...]:
+        """Every file the plan uploads, replaces, deletes (for good) or keeps, in step order, kept last."""
+        rows: list[FileRow] = []
+        for step in self.steps:
+            if isinstance(step, UploadFile):
+                rows.append(
+                    FileRow(step.key, "replace" if step.replaces else "upload", step.size_bytes, step.reason)
+                )
+            elif isinstance(step, DeleteFile) and not step.replaced:
+                rows.append(FileRow(step.key, "delete", step.size_bytes, step.reason))
+        rows += [FileRow(f.key, "keep", f.size_bytes) for f in self.unchanged]
+        return tuple(rows)
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """One line of a plan's file table: `action` is upload, replace, delete or keep."""
+
+    key: str
+    action: FileActionKind
+    size_bytes: int
+    reason: str = ""
 
 
 def diff_files(local: Sequence[LocalFile], remote: Sequence[RemoteFile]) -> tuple[FileAction, ...]:
@@ -109,57 +391,285 @@ def diff_files(local: Sequence[LocalFile], remote: Sequence[RemoteFile]) -> tupl
     return tuple(actions)
 
 
+def file_steps(actions: Sequence[FileAction]) -> tuple[Step, ...]:
+    """Deletes first (a changed file is never left looking current), then one init, then the uploads."""
+    steps: list[Step] = []
+    for a in actions:
+        if a.kind in ("delete", "replace") and a.remote is not None:
+            steps.append(DeleteFile(a.key, a.remote.size_bytes or 0, a.reason, replaced=a.kind == "replace"))
+    uploads = [a for a in actions if a.kind in ("upload", "replace") and a.local is not None]
+    if uploads:
+        steps.append(InitFiles(tuple(a.key for a in uploads)))
+    for a in uploads:
+        assert a.local is not None
+        steps.append(UploadFile(a.local, a.reason, replaces=a.kind == "replace"))
+    return tuple(steps)
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The inputs every planner below shares."""
+
+    config: Config
+    local: tuple[LocalFile, ...]
+    state: RemoteState
+    today: str
+    options: PlanOptions
+
+    @property
+    def version(self) -> str:
+        return self.config.metadata.version
+
+    def desired(self, publication_date: str) -> dict[str, Any]:
+        return render_document(self.config, publication_date=publication_date)
+
+
 def compute_plan(
-    *,
+    config: Config,
     local_files: Sequence[LocalFile],
-    local_version: str,
-    desired_metadata_changes: Sequence[FieldChange],
-    remote_files: Sequence[RemoteFile] | None,
-    remote_version: str | None,
-    remote_is_published: bool,
-    record_id: str | None,
+    state: RemoteState,
+    *,
+    today: str,
+    options: PlanOptions = PlanOptions(),
 ) -> Plan:
-    """Decide the record action and the file actions.
+    """The steps that make the record described by `state` match `config` and `local_files`.
 
-    `remote_files` is None when there is no record yet. For a published record, `remote_files` are
-    its (locked) files; for a draft, the draft's. `desired_metadata_changes` come from comparing the
-    owned metadata fields (see zsync.metadata), computed by the caller against the same remote state.
-    Raises SyncError for states that forbid a sync (published files differ at the same version, or the
-    local version is lower than the published one).
+    `today` is the ISO date a new draft, a new version or a first publication gets. Raises SyncError
+    for states that forbid a sync: published files that differ at the same version, a local version
+    lower than the published one, or a next-version draft whose version is not above the published one.
     """
-    changes = tuple(desired_metadata_changes)
-    if remote_files is None:
-        files = tuple(
-            FileAction("upload", lf.key, lf.size_bytes, local=lf, reason="new") for lf in local_files
+    ctx = _Context(config, tuple(local_files), state, today, options)
+    if state.record is not None:
+        plan = _plan_published(ctx, state.record)
+    elif state.draft is not None:
+        plan = _plan_draft(ctx, state.draft)
+    else:
+        plan = _plan_create(ctx)
+    if state.followed:
+        first = WriteRecordId(state.followed, "the id file named an older version")
+        warning = f"record {state.record_id} is not the latest version; following it to {state.followed}"
+        plan = replace(plan, steps=(first, *plan.steps), warnings=(warning, *plan.warnings))
+    return plan
+
+
+def _publish_step(ctx: _Context) -> tuple[Step, ...]:
+    return (Publish("--publish was given"),) if ctx.options.publish else ()
+
+
+def _plan_create(ctx: _Context) -> Plan:
+    desired = ctx.desired(ctx.today)
+    # Against an empty record: what the first sync sets, shown by `zsync plan` before it.
+    changes = tuple(diff_owned(desired, {"metadata": {}, "custom_fields": {}, "access": {}, "files": {}}))
+    uploads = tuple(FileAction("upload", f.key, f.size_bytes, local=f, reason="new") for f in ctx.local)
+    # At creation the files do not exist yet: their order is sent with the metadata after the uploads.
+    create_document = {**desired, "files": {"enabled": True}}
+    steps: list[Step] = [CreateDraft(create_document), WriteRecordId(None, "a new draft")]
+    if ctx.options.reserve_doi:
+        steps.append(ReserveDoi())
+    steps += [*file_steps(uploads), UpdateMetadata(desired, changes), *_publish_step(ctx)]
+    return Plan("create", tuple(steps), "created", ctx.version, metadata_changes=changes)
+
+
+def _publication_date(ctx: _Context, draft: RemoteRecord) -> str:
+    """A draft keeps the date of its first sync until zsync publishes it (then: today)."""
+    kept = draft.metadata.get("publication_date")
+    if ctx.options.publish or not isinstance(kept, str):
+        return ctx.today
+    return kept
+
+
+def _plan_draft(ctx: _Context, draft: RemoteRecord) -> Plan:
+    """An unpublished draft (new, or the next version): change it in place."""
+    state = ctx.state
+    remote_files = state.draft_files
+    if (draft.version_index or 1) > 1:
+        _check_next_version(ctx, draft)
+        if state.needs_import:
+            assert state.previous is not None
+            remote_files = state.previous.files
+    date = _publication_date(ctx, draft)
+    desired = ctx.desired(date)
+    changes = diff_owned(desired, _document_of(draft))
+    if draft.metadata.get("publication_date") != date:
+        changes.append(FieldChange("metadata.publication_date", draft.metadata.get("publication_date"), date))
+    actions = diff_files(ctx.local, remote_files)
+    steps: list[Step] = []
+    if state.adopted:
+        steps.append(WriteRecordId(draft.id, "a draft left without an id file"))
+    if ctx.options.reserve_doi and not draft.doi:
+        steps.append(ReserveDoi())
+    if state.needs_import:
+        assert state.previous is not None
+        steps.append(ImportFiles(state.previous.id, tuple(f.key for f in state.previous.files)))
+    steps += file_steps(actions)
+    # files.default_preview names a key: a new or removed key may need the document again.
+    keys_changed = any(a.kind in ("upload", "delete") for a in actions)
+    if changes or keys_changed:
+        steps.append(UpdateMetadata(desired, tuple(changes)))
+    steps += _publish_step(ctx)
+    status: Status = "new-version" if state.needs_import else "created" if state.adopted else "updated"
+    if not state.needs_import and not state.adopted and not _changes_anything(steps):
+        status = "unchanged"
+    return Plan(
+        "update-draft",
+        tuple(steps),
+        status,
+        ctx.version,
+        draft.version,
+        draft.id,
+        tuple(changes),
+        _kept(actions),
+        _draft_warnings(ctx, draft),
+    )
+
+
+def _changes_anything(steps: Sequence[Step]) -> bool:
+    return any(step.calls and not isinstance(step, Publish) for step in steps)
+
+
+def _draft_warnings(ctx: _Context, draft: RemoteRecord) -> tuple[str, ...]:
+    if not ctx.state.adopted:
+        return ()
+    return (
+        f"no record id yet, but draft {draft.id} has this title, no files and was never published "
+        "(left by a run that stopped right after creating it): using it",
+    )
+
+
+def _check_next_version(ctx: _Context, draft: RemoteRecord) -> None:
+    """Refuse a next-version draft whose version is not above the published one."""
+    previous = ctx.state.previous
+    if ctx.version == draft.version or previous is None:
+        return
+    if compare_versions(ctx.version, previous.version) <= 0:
+        raise SyncError(
+            f"the local version {ctx.version} is not above version {previous.version}, already "
+            f"published as record {previous.id}; the open draft {draft.id} was not changed",
+            hint=f"set metadata.version above {previous.version}",
         )
-        return Plan("create", files, changes, local_version, None, None)
 
-    files = diff_files(local_files, remote_files)
-    if not remote_is_published:
-        return Plan("update-draft", files, changes, local_version, remote_version, record_id)
 
-    order = compare_versions(local_version, remote_version)
-    if order == 0:
-        changed = [a for a in files if a.kind != "keep"]
-        if changed:
-            listing = ", ".join(f"{a.key} ({_why(a)})" for a in changed)
-            raise SyncError(
-                f"record {record_id} is published as version {remote_version}, and its files differ from "
-                f"the local ones: {listing}",
-                hint=(
-                    "published files are locked; raise metadata.version (e.g. to "
-                    f"'{_suggest_next(local_version)}') to publish them as a new version"
-                ),
-            )
-        action: RecordAction = "edit-published" if changes else "none"
-        return Plan(action, files, changes, local_version, remote_version, record_id)
+def _plan_published(ctx: _Context, record: RemoteRecord) -> Plan:
+    order = compare_versions(ctx.version, record.version)
     if order < 0:
         raise SyncError(
-            f"the local version {local_version} is lower than the published version {remote_version} "
-            f"of record {record_id}; nothing was changed",
-            hint=f"set metadata.version above {remote_version}, or point path_record_id at the right record",
+            f"the local version {ctx.version} is lower than the published version {record.version} "
+            f"of record {record.id}; nothing was changed",
+            hint=f"set metadata.version above {record.version}, or point path_record_id at the right record",
         )
-    return Plan("new-version", files, changes, local_version, remote_version, record_id)
+    if order > 0:
+        return _plan_new_version(ctx, record)
+    actions = diff_files(ctx.local, record.files)
+    changed = [a for a in actions if a.kind != "keep"]
+    if changed:
+        listing = ", ".join(f"{a.key} ({_why(a)})" for a in changed)
+        raise SyncError(
+            f"record {record.id} is published as version {record.version}, and its files differ from "
+            f"the local ones: {listing}",
+            hint=(
+                "published files are locked; raise metadata.version (e.g. to "
+                f"'{_suggest_next(ctx.version)}') to publish them as a new version"
+            ),
+        )
+    # A published record keeps its publication date, whatever day it is edited on.
+    kept = record.metadata.get("publication_date")
+    desired = ctx.desired(kept if isinstance(kept, str) else ctx.today)
+    changes = tuple(diff_owned(desired, _document_of(record)))
+    draft = ctx.state.draft
+    if draft is not None:
+        return _plan_open_edit(ctx, record, draft, desired, changes)
+    if not changes:
+        return Plan("none", (), "unchanged", ctx.version, record.version, record.id, (), _kept(actions))
+    steps = (
+        EditPublished(record.id),
+        UpdateMetadata(desired, changes),
+        Publish("publish the metadata change"),
+    )
+    return Plan(
+        "edit-published", steps, "updated", ctx.version, record.version, record.id, changes, _kept(actions)
+    )
+
+
+def _plan_open_edit(
+    ctx: _Context,
+    record: RemoteRecord,
+    draft: RemoteRecord,
+    desired: Mapping[str, Any],
+    record_changes: tuple[FieldChange, ...],
+) -> Plan:
+    """An edit draft is open (someone pressed Edit on the web, or a zsync run stopped mid-edit)."""
+    kept = _kept(diff_files(ctx.local, record.files))
+    draft_changes = tuple(diff_owned(desired, _document_of(draft)))
+    ours_only = unowned_metadata(draft) == unowned_metadata(record)
+    changes = record_changes or draft_changes
+    if not changes:
+        steps: tuple[Step, ...] = ()
+        if not ours_only:
+            steps = (
+                Warn(
+                    f"an edit draft of record {draft.id} is open on Zenodo with changes zsync did not make; "
+                    "publish or discard it on Zenodo"
+                ),
+            )
+        return Plan("none", steps, "unchanged", ctx.version, record.version, record.id, (), kept)
+    update: tuple[Step, ...] = (UpdateMetadata(desired, draft_changes),) if draft_changes else ()
+    if ours_only:
+        # Only fields zsync owns differ: this is zsync's own edit (or an Edit left untouched); finish it.
+        finish: tuple[Step, ...] = (Publish("publish the metadata change"),)
+    else:
+        finish = (
+            Warn(
+                f"an edit draft of record {record.id} is open on Zenodo with changes zsync did not make; "
+                "updated its metadata but did not publish it (publish it on Zenodo, or run with --publish)"
+            ),
+            *_publish_step(ctx),
+        )
+    return Plan(
+        "edit-published", (*update, *finish), "updated", ctx.version, record.version, record.id, changes, kept
+    )
+
+
+def _plan_new_version(ctx: _Context, record: RemoteRecord) -> Plan:
+    """Published, local version greater: open the next version, import the files, change what differs."""
+    desired = ctx.desired(ctx.today)  # a new version is published on its own date
+    actions = diff_files(ctx.local, record.files)
+    changes = tuple(diff_owned(desired, _document_of(record)))
+    steps: list[Step] = [NewVersion(record.id, record.version), WriteRecordId(None, "a new version")]
+    if ctx.options.reserve_doi:
+        steps.append(ReserveDoi())
+    if record.files:
+        steps.append(ImportFiles(record.id, tuple(f.key for f in record.files)))
+    steps += [*file_steps(actions), UpdateMetadata(desired, changes), *_publish_step(ctx)]
+    return Plan(
+        "new-version",
+        tuple(steps),
+        "new-version",
+        ctx.version,
+        record.version,
+        record.id,
+        changes,
+        _kept(actions),
+    )
+
+
+def _document_of(remote: RemoteRecord) -> dict[str, Any]:
+    """The parts of a server record `diff_owned` compares."""
+    files = {"default_preview": remote.default_preview} if remote.has_files_block else None
+    document: dict[str, Any] = {
+        "metadata": remote.metadata,
+        "custom_fields": remote.custom_fields,
+        "access": remote.access,
+    }
+    if files is not None:
+        document["files"] = files
+    return document
+
+
+def _kept(actions: Sequence[FileAction]) -> tuple[LocalFile, ...]:
+    return tuple(a.local for a in actions if a.kind == "keep" and a.local is not None)
 
 
 def _why(action: FileAction) -> str:
@@ -178,17 +688,38 @@ def _suggest_next(version: str) -> str:
     return version + ".1"
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+# --------------------------------------------------------------------------- views
+
+
+def step_as_dict(step: Step) -> dict[str, Any]:
+    """A JSON-friendly view of one step (no document bodies: they are in `zsync render`)."""
+    view: dict[str, Any] = {"step": type(step).__name__, "description": step.describe()}
+    if isinstance(step, UploadFile | DeleteFile):
+        view.update(key=step.key, size_bytes=step.size_bytes, reason=step.reason)
+    if isinstance(step, UpdateMetadata):
+        view["changes"] = [c.field for c in step.changes]
+    return view
+
+
 def plan_as_dict(plan: Plan) -> Mapping[str, Any]:
     """A JSON-friendly view for `zsync plan --json` and tests."""
+    files = [
+        {"action": row.action, "key": row.key, "size_bytes": row.size_bytes, "reason": row.reason}
+        for row in plan.file_rows()
+    ]
     return {
         "record_action": plan.record_action,
         "record_id": plan.record_id,
         "local_version": plan.local_version,
         "remote_version": plan.remote_version,
-        "files": [
-            {"action": a.kind, "key": a.key, "size_bytes": a.size_bytes, "reason": a.reason}
-            for a in plan.files
-        ],
+        "status": plan.status,
+        "steps": [step_as_dict(step) for step in plan.steps],
+        "files": files,
         "metadata_changes": [{"field": c.field, "old": c.old, "new": c.new} for c in plan.metadata_changes],
         "bytes_to_upload": plan.bytes_to_upload,
+        "warnings": list(plan.warnings),
     }

@@ -17,7 +17,27 @@ from zsync.units import format_rate, format_size
 
 log = logging.getLogger("zsync")
 
-__all__ = ["LogReporter", "NullReporter", "Reporter", "TerminalReporter", "format_rate", "format_size"]
+__all__ = [
+    "LogReporter",
+    "NullReporter",
+    "Reporter",
+    "TerminalReporter",
+    "configure_logging",
+    "format_rate",
+    "format_size",
+]
+
+
+def configure_logging(stream: TextIO, *, verbose: bool = False, quiet: bool = False) -> None:
+    """Send zsync's log records to `stream`, one plain line each (the CLI and the action share this).
+
+    `verbose` adds every HTTP request (never the token); `quiet` keeps only warnings and errors.
+    """
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.handlers[:] = [handler]
+    log.propagate = False
+    log.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
 
 
 class Reporter(Protocol):
