@@ -21,7 +21,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any, Final, TypeVar, Unpack
 
 from zsync.errors import BadRequestError, ConflictError, NotFoundError, RemoteError, UploadVerificationError
@@ -61,7 +61,7 @@ CREATE_LOOKUP_POLLS: Final = 3
 CREATE_LOOKUP_INTERVAL_S: Final = 2.0
 CREATE_LOOKUP_SKEW_S: Final = 120.0
 
-_OCTET_STREAM: Final = {"Content-Type": "application/octet-stream"}
+_OCTET_STREAM: Final = MappingProxyType({"Content-Type": "application/octet-stream"})
 
 _DEFAULT_RETRY: Final = RetryPolicy()  # frozen, so one shared default is safe
 
