@@ -233,7 +233,9 @@ def make_client(
     """The client for this config's endpoint; imported here so validation never loads requests."""
     from zsync.api import RetryPolicy, ZenodoClient
 
-    return ZenodoClient(config.endpoint, token, retry=retry or RetryPolicy.from_environ(environ))
+    return ZenodoClient(
+        config.endpoint, token, retry=retry or RetryPolicy.from_environ(environ), reporter=reporter
+    )
 
 
 # --------------------------------------------------------------------------- reading the remote state
