@@ -5,18 +5,22 @@ A case file ends with comment lines that the test reads:
   one problem as printed (`file:` is prepended; `{dir}` stands for the folder of the case), and
   `# setup: empty|sparse|write|files ...` creates files that cannot be committed (empty, 50 GB, many).
 The case must report exactly its expected problems: one per expectation, no more, so a wrong line
-number, field path or message fails.
+number, field path or message fails. Each case also goes through the command in process
+(`zsync.cli.main`); one goes through `python -m zsync` as a user runs it.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
 
+from zsync import cli
 from zsync.config import load_config
 from zsync.errors import ConfigError
 
@@ -50,8 +54,8 @@ def test_catalogue_has_a_case_per_rule() -> None:
         assert "# expect: " in case.read_text(), f"{case.name} names no expected problem"
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda path: path.stem)
-def test_broken_config_reports_exactly_its_problems(case: Path, tmp_path: Path) -> None:
+def _prepare(case: Path, tmp_path: Path) -> tuple[Path, list[str]]:
+    """The case copied beside the catalogue's data files, its setup done; returns it and its expectations."""
     folder = tmp_path / "configs"
     shutil.copytree(CONFIGS, folder, ignore=shutil.ignore_patterns("valid"))
     config_path = folder / case.name
@@ -62,7 +66,11 @@ def test_broken_config_reports_exactly_its_problems(case: Path, tmp_path: Path) 
         elif line.startswith("# expect: "):
             tail = line.removeprefix("# expect: ").replace("{dir}", str(folder))
             expected.append(f"{config_path}:{tail}")
+    return config_path, expected
 
+
+def _problems(config_path: Path, expected: list[str]) -> list[str]:
+    """The lines `load_config` reports, checked to be exactly the expected problems."""
     with pytest.raises(ConfigError) as info:
         load_config(config_path)
 
@@ -73,8 +81,35 @@ def test_broken_config_reports_exactly_its_problems(case: Path, tmp_path: Path) 
         assert any(text.startswith(prefix) for text in printed), f"missing {prefix!r} in\n" + "\n".join(
             printed
         )
+    return printed
 
-    # The command a user runs: exit 2, exactly those lines on stderr, no traceback.
+
+@pytest.mark.parametrize("case", CASES, ids=lambda path: path.stem)
+def test_broken_config_reports_exactly_its_problems(
+    case: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    config_path, expected = _prepare(case, tmp_path)
+    printed = _problems(config_path, expected)
+
+    # The command a user runs, in process: exit 2, exactly those lines on stderr, no traceback.
+    # A warning or a log record would reach a user's stderr too; here pytest would swallow it.
+    capsys.readouterr()
+    caplog.set_level(logging.WARNING)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code = cli.main(["validate", str(config_path)])
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert err.splitlines() == printed
+    assert out == ""
+    assert [str(w.message) for w in caught] == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_validate_of_a_broken_config_as_a_user_runs_it(tmp_path: Path) -> None:
+    """One case through `python -m zsync`: the real process's exit code and stderr."""
+    config_path, expected = _prepare(CONFIGS / "orcid_checksum.yaml", tmp_path)
+    printed = _problems(config_path, expected)
     proc = subprocess.run(
         [sys.executable, "-m", "zsync", "validate", str(config_path)],
         capture_output=True,
@@ -83,5 +118,6 @@ def test_broken_config_reports_exactly_its_problems(case: Path, tmp_path: Path) 
         check=False,
     )
     assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines() == printed
     assert proc.stdout == ""

@@ -493,15 +493,30 @@ def test_deleted_record_is_410_and_external_doi_cannot_be_versioned(
     assert gone.json()["tombstone"]["removal_reason"] == {"id": "spam"}
 
 
-def test_user_records_is_eventually_consistent(api: requests.Session, emulator: Emulator) -> None:
-    emulator.index_delay_s = 0.5
-    rid = create_draft(api, emulator)
-    ids = [h["id"] for h in api.get(f"{emulator.url}/user/records").json()["hits"]["hits"]]
-    assert rid not in ids
-    time.sleep(0.6)
-    ids = [h["id"] for h in api.get(f"{emulator.url}/user/records").json()["hits"]["hits"]]
-    assert ids == [rid]
-    assert requests.get(f"{emulator.url}/user/records").status_code == 403
+class FakeClock:
+    """A monotonic clock that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_user_records_is_eventually_consistent(api: requests.Session, emulator_token: str) -> None:
+    clock = FakeClock()
+    with Emulator(tokens=(emulator_token,), index_delay_s=0.5, clock=clock) as emu:
+
+        def listed() -> list[str]:
+            return [h["id"] for h in api.get(f"{emu.url}/user/records").json()["hits"]["hits"]]
+
+        rid = create_draft(api, emu)
+        assert rid not in listed()
+        clock.now += 0.4
+        assert rid not in listed()
+        clock.now += 0.1
+        assert listed() == [rid]
+        assert requests.get(f"{emu.url}/user/records").status_code == 403
 
 
 # ----------------------------------------------------------------------------- faults, rate limit, log

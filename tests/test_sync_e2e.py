@@ -579,6 +579,7 @@ def test_killed_during_upload_then_rerun_converges_to_one_draft(
     assert mutations(emulator) == []
 
 
+@pytest.mark.slow  # ~150 s, most of it the client's real retry waits; `.ci/run` runs it (`pytest -m slow`)
 def test_fault_soak_fifty_runs_converge(tmp_path: Path, emulator: Emulator) -> None:
     """50 syncs with 30% of requests failing (429, 5xx, resets): each converges to the exact state."""
     emulator.rate_limit = RateLimit(limit=10**6, window_s=60.0, enforce=False)  # pacing is not under test

@@ -809,7 +809,8 @@ class Emulator:
     """A local Zenodo (InvenioRDM API) on 127.0.0.1 for tests and offline trials.
 
     `data_dir=None` keeps everything in a temporary directory removed by `stop()`; a given directory
-    is kept, and records survive a restart. Each token is a distinct user.
+    is kept, and records survive a restart. Each token is a distinct user. `clock` (monotonic seconds)
+    times the search index's lag (`index_delay_s`), so a test can advance a fake clock instead of sleeping.
     """
 
     def __init__(
@@ -825,6 +826,7 @@ class Emulator:
         max_record_bytes: int = 50 * 10**9,
         max_file_bytes: int = 50 * 10**9,
         read_timeout_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._tokens = {token: str(i + 1) for i, token in enumerate(tokens)}
         self._temp_dir = None if data_dir is not None else Path(tempfile.mkdtemp(prefix="zsync-emulator-"))
@@ -839,6 +841,7 @@ class Emulator:
             max_files=max_files,
             max_record_bytes=max_record_bytes,
             max_file_bytes=max_file_bytes,
+            clock=clock,
         )
         self._store.index_delay_s = index_delay_s
         self.host, self.port = host, port

@@ -12,11 +12,12 @@ import copy
 import dataclasses
 import datetime as dt
 import json
+import math
 import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,7 +135,10 @@ def _version_from_json(data: dict[str, Any]) -> Version:
 
 
 class Store:
-    """All records of one emulator. `api_base`/`html_base` must be set before rendering."""
+    """All records of one emulator. `api_base`/`html_base` must be set before rendering.
+
+    `clock` (monotonic seconds) times the search index's lag; tests pass a fake one to step past it.
+    """
 
     def __init__(
         self,
@@ -145,6 +149,7 @@ class Store:
         max_files: int,
         max_record_bytes: int,
         max_file_bytes: int,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.root = root
         self.blobs = root / "blobs"
@@ -158,6 +163,7 @@ class Store:
         self.api_base = ""
         self.html_base = ""
         self.index_delay_s = 0.0
+        self.clock = clock
         self.parents: dict[str, Parent] = {}
         self.drafts: dict[str, Version] = {}
         self.records: dict[str, Version] = {}
@@ -176,11 +182,11 @@ class Store:
         self.drafts = {k: _version_from_json(v) for k, v in data["drafts"].items()}
         self.records = {k: _version_from_json(v) for k, v in data["records"].items()}
         for rid in {*self.drafts, *self.records}:
-            self._index[rid] = [(0.0, self._hit(rid))]
+            self._index[rid] = [(-math.inf, self._hit(rid))]  # indexed long before this process
 
     def _changed(self, *record_ids: str) -> None:
         for rid in record_ids:
-            self._index.setdefault(rid, []).append((time.time() + self.index_delay_s, self._hit(rid)))
+            self._index.setdefault(rid, []).append((self.clock() + self.index_delay_s, self._hit(rid)))
         if self.persistent:
             data = {
                 "next_id": self.next_id,
@@ -489,10 +495,10 @@ class Store:
     def user_hits(self, user: str) -> list[Version]:
         """What the search index shows the user now (possibly stale by `index_delay_s`)."""
         with self.lock:
-            clock = time.time()
+            now = self.clock()
             hits = []
             for snapshots in self._index.values():
-                shown = [i for i, (visible_at, _) in enumerate(snapshots) if visible_at <= clock]
+                shown = [i for i, (visible_at, _) in enumerate(snapshots) if visible_at <= now]
                 if not shown:
                     continue
                 del snapshots[: shown[-1]]  # older snapshots can never be shown again
