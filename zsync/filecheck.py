@@ -88,6 +88,8 @@ def _data_file(text: str, path: Path) -> tuple[int, list[tuple[str, str | None]]
         info = path.stat()
     except OSError:
         return 0, [(f"{text!r} does not exist ({path})", None)]
+    except ValueError as exc:  # "embedded null byte": no file system has such a name
+        return 0, [(f"{text!r} is not a usable file name ({exc})", None)]
     if path.is_dir():
         hint = f"zip it (zip -r {path.name}.zip {text}) and list the zip, or list its files one by one"
         return 0, [(f"{text!r} is a directory; Zenodo has no folders", hint)]
