@@ -1,7 +1,8 @@
 """Generate the JSON Schema (draft-07) of zenodo.yaml, for editors (yaml-language-server) and linters.
 
-The enums come from `zsync.vocabulary` and the limits from `zsync.config`, so the schema follows the
-loader; `tests/test_jsonschema.py` fails when the shipped `zenodo-yaml.schema.json` is stale.
+The enums come from `zsync.vocabulary` and the limits from the loader's table (`zsync.configschema`,
+`zsync.configrules`), so the schema follows the loader without needing `yaml`;
+`tests/test_jsonschema.py` fails when the shipped `zenodo-yaml.schema.json` is stale.
 Regenerate it with `python -m zsync.jsonschema > zsync/zenodo-yaml.schema.json`.
 
 The schema is a first line of defence only: checksums (ORCID, ISNI, ROR, ISBN, ...), file checks
@@ -14,7 +15,7 @@ import json
 import sys
 from typing import Any
 
-from zsync import config, vocabulary
+from zsync import configrules, configschema, vocabulary
 
 SCHEMA_URL = "https://raw.githubusercontent.com/zsync-org/zenodo-sync/v1/zsync/zenodo-yaml.schema.json"
 MODELINE = f"# yaml-language-server: $schema={SCHEMA_URL}"
@@ -186,7 +187,7 @@ def _metadata() -> Schema:
         {
             "title": _string(
                 "The title, at least 3 characters (not counting leading and trailing spaces).",
-                minLength=config.MIN_TITLE_CHARS,
+                minLength=configschema.MIN_TITLE_CHARS,
                 pattern=r"^\s*\S[\s\S]+\S\s*$",
             ),
             "version": _string(
@@ -232,12 +233,12 @@ def build_schema() -> Schema:
                 "path_record_id": _string(
                     "The file that holds the id of the record (one number); zsync writes it. "
                     "Commit it to the repository.",
-                    default=config.DEFAULT_RECORD_ID_FILE,
+                    default=configrules.DEFAULT_RECORD_ID_FILE,
                 ),
                 "endpoint": _string(
                     "Zenodo's API: https://zenodo.org/api or https://sandbox.zenodo.org/api (separate "
                     "accounts). http is accepted only for a local test server (127.0.0.1, localhost, ::1).",
-                    examples=list(config.KNOWN_ENDPOINTS),
+                    examples=list(configrules.KNOWN_ENDPOINTS),
                     pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?/api/?$",
                 ),
                 "path_token": _string(
@@ -253,9 +254,9 @@ def build_schema() -> Schema:
                 "paths": {
                     "type": "array",
                     "minItems": 1,
-                    "maxItems": config.MAX_FILES,
+                    "maxItems": configrules.MAX_FILES,
                     "items": _string("A file to publish, by path."),
-                    "description": f"The files to publish: at least 1, at most {config.MAX_FILES}, "
+                    "description": f"The files to publish: at least 1, at most {configrules.MAX_FILES}, "
                     "not empty, at most 50 GB each and in total. Zenodo has no folders: a file is "
                     "published under its base name, so base names must differ. Zip a directory first.",
                 },

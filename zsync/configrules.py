@@ -1,0 +1,487 @@
+"""The rules of zenodo.yaml that a row of the table cannot say on its own.
+
+Value parsers that need more than a string or a vocabulary (the endpoint, `version`, `license`,
+the paths and the files they name) and the `build` functions of the mappings whose fields
+constrain each other: a creator is a person or an organisation, an award has an id or a title and
+a number, an affiliation or a funder is a ROR id or a name. `zsync.configschema` puts them in the
+table; `zsync.jsonschema` repeats the same rules for editors.
+
+The paths are only resolved here (against the config file's folder, `~` expanded); whether the
+files exist is checked after the walk by `zsync.filecheck`, and only when asked to.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+from zsync import filecheck, identifiers, vocabulary
+from zsync.loader.walk import (
+    Cursor,
+    Parser,
+    Record,
+    Walker,
+    describe,
+    identifier,
+    scalar,
+    sequence,
+    string,
+)
+from zsync.models import Access, Affiliation, Award, Creator, Funding, RelatedIdentifier
+
+DEFAULT_RECORD_ID_FILE = ".zenodo-record-id.txt"
+KNOWN_ENDPOINTS = ("https://zenodo.org/api", "https://sandbox.zenodo.org/api")
+# Zenodo's limits (see the InvenioRDM contract): files per record, characters per file name.
+MAX_FILES = 100
+MAX_KEY_CHARS = 255
+README_SUFFIXES = (".md", ".html")
+
+# --------------------------------------------------------------------------- endpoint
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    import ipaddress  # only for an http endpoint, which is rare
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_ZENODO_HOSTS = ("zenodo.org", "sandbox.zenodo.org")
+
+
+def check_endpoint(value: str) -> tuple[str | None, str, str | None]:
+    """(normalised endpoint, "", None) when valid, else (None, message, hint)."""
+    known = " or ".join(KNOWN_ENDPOINTS)
+    text = value.strip().rstrip("/")
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+        _ = parts.port
+    except ValueError as exc:
+        return None, f"{value!r} is not a URL ({exc})", f"use {known}"
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not host or re.search(r"\s", text):
+        return None, f"{value!r} is not an http(s) URL", f"use {known}"
+    if parts.username is not None or parts.password is not None:
+        return None, "the endpoint must not contain a user name or password", "give the token in ZENODO_TOKEN"
+    if parts.query or parts.fragment:
+        # The value is not echoed: a query string is where people paste access tokens.
+        return None, "the endpoint must not have a query (?...) or fragment (#...)", f"use {known}"
+    return _check_host(value, parts, host)
+
+
+def _check_host(value: str, parts: SplitResult, host: str) -> tuple[str | None, str, str | None]:
+    scheme = parts.scheme.lower()
+    netloc = parts.netloc.rsplit("@", 1)[-1].lower()
+    path = re.sub("/+", "/", parts.path)
+    if scheme == "http" and not _is_loopback(host):
+        return (
+            None,
+            f"{value!r} must use https (http is only for a local test server)",
+            f"did you mean 'https://{netloc}{path}'?",
+        )
+    bare = host.removeprefix("www.")
+    if bare in _ZENODO_HOSTS:
+        wanted = f"https://{bare}/api"
+        if host != bare or path != "/api" or parts.port is not None:
+            return None, f"{value!r} is not Zenodo's API endpoint", f"did you mean {wanted!r}?"
+        return wanted, "", None
+    guess = vocabulary.closest(bare, _ZENODO_HOSTS)
+    if guess is not None and not _is_loopback(host):
+        return None, f"{value!r}: unknown host {host!r}", f"did you mean 'https://{guess}/api'?"
+    if not path.endswith("/api"):
+        return None, f"{value!r} does not end with /api", f"did you mean '{scheme}://{netloc}{path}/api'?"
+    return f"{scheme}://{netloc}{path}", "", None
+
+
+def endpoint(at: Cursor) -> str | None:
+    text = string(at, example="endpoint: https://sandbox.zenodo.org/api")
+    if text is None:
+        return None
+    result, message, hint = check_endpoint(text)
+    if result is None:
+        at.add(message, hint)
+    return result
+
+
+# --------------------------------------------------------------------------- paths and files
+
+
+def resolve(walk: Walker, text: str) -> Path:
+    """`text` as an absolute path: `~` expanded, relative to the config file's folder."""
+    expanded = Path(os.path.expanduser(text))
+    return Path(os.path.normpath(expanded if expanded.is_absolute() else walk.base / expanded))
+
+
+def local_path(example: str) -> Parser[Path]:
+    """A path (not checked: the file may be made later, like the token file)."""
+
+    def parse(at: Cursor) -> Path | None:
+        text = string(at, example)
+        return None if text is None else resolve(at.walk, text)
+
+    return parse
+
+
+def record_id_file(at: Cursor) -> Path:
+    """`path_record_id`; a value that is not a string falls back to the default file."""
+    text = string(at, example=f"path_record_id: {DEFAULT_RECORD_ID_FILE}")
+    return _record_id_file(at.walk, at.path, at.line, text if text is not None else DEFAULT_RECORD_ID_FILE)
+
+
+def default_record_id_file(top: Record) -> Path:
+    """The record-id file when `path_record_id` is absent: checked too, when it exists."""
+    return _record_id_file(top.cursor.walk, "path_record_id", None, DEFAULT_RECORD_ID_FILE)
+
+
+def _record_id_file(walk: Walker, path: str, line: int | None, text: str) -> Path:
+    found = resolve(walk, text)
+    walk.defer(partial(filecheck.record_id_file, walk.spot(path, line), found))
+    return found
+
+
+def readme(at: Cursor) -> Path | None:
+    text = string(at, example="path_readme: zenodo.md")
+    if text is None:
+        return None
+    path = resolve(at.walk, text)
+    if path.suffix.lower() not in README_SUFFIXES:
+        at.add(
+            f"{text!r} must be a Markdown (.md) or HTML (.html) file",
+            "Zenodo shows it as the description: convert it, or rename it if it is Markdown",
+        )
+        return None
+    at.walk.defer(partial(filecheck.readme, at.walk.spot(at.path, at.line), text, path))
+    return path
+
+
+def paths(at: Cursor) -> tuple[Path, ...] | None:
+    """The data files: at least one, at most `MAX_FILES`, unique base names (Zenodo has no folders)."""
+    example = "for example paths: [data/measurements.csv]"
+    items = sequence(at, example)
+    if items is None:
+        return None
+    if not items:
+        at.add("lists no files; Zenodo needs at least one file", example)
+        return None
+    result: list[Path] = []
+    seen: dict[str, tuple[str, str]] = {}
+    files: list[filecheck.DataFile] = []
+    for item in items:
+        text = string(item, example="data/measurements.csv")
+        if text is None:
+            continue
+        path = resolve(at.walk, text)
+        result.append(path)
+        if _unique_name(item, text, path, seen):
+            files.append((at.walk.spot(item.path, item.line), text, path))
+    if len(result) > MAX_FILES:
+        at.add(
+            f"lists {len(result)} files; Zenodo allows at most {MAX_FILES} per record",
+            "put the files in a few zip archives",
+        )
+    at.walk.defer(partial(filecheck.data_files, tuple(files), at.walk.spot(at.path, at.line)))
+    return tuple(result)
+
+
+def _unique_name(at: Cursor, text: str, path: Path, seen: dict[str, tuple[str, str]]) -> bool:
+    """Whether the file's name is new (and short enough: reported, but the file is still checked)."""
+    key = path.name
+    if key in seen:
+        first_field, first_text = seen[key]
+        if resolve(at.walk, first_text) == path:
+            at.add(f"{text!r} is listed twice (also {first_field})")
+        else:
+            at.add(
+                f"{text!r} has the same file name {key!r} as {first_field} ({first_text!r}); "
+                "Zenodo has no folders",
+                "rename one of them, or put them in a zip archive",
+            )
+        return False
+    seen[key] = (at.path, text)
+    if len(key) > MAX_KEY_CHARS:
+        at.add(f"the file name is {len(key)} characters; Zenodo allows {MAX_KEY_CHARS}")
+    return True
+
+
+# --------------------------------------------------------------------------- metadata values
+
+
+def version(at: Cursor) -> str | None:
+    """`version` must be a string: `version: 1.0` is a float, refused with the hint to quote it."""
+    ok, value = scalar(at)
+    if ok and isinstance(value, int | float | date) and not isinstance(value, bool):
+        written = at.node.text()
+        at.add(
+            f"YAML reads {written} as {describe(value)}, not as a version string",
+            f"quote it: version: '{written}'",
+        )
+        return None
+    return string(at, example="version: '1.0.0'")
+
+
+def licenses(at: Cursor) -> tuple[str, ...]:
+    """One SPDX id or a list of them, lower-cased; deprecated ids are refused (Zenodo lacks them)."""
+    items = [at]
+    if at.node.kind == "sequence":
+        items = sequence(at, example="license: cc-by-4.0") or []
+    result: list[str] = []
+    for item in items:
+        text = string(item, example="cc-by-4.0")
+        if text is None:
+            continue
+        license_id = text.lower()
+        if license_id in result:
+            item.add(f"{text!r} is listed twice")
+        elif license_id in vocabulary.license_ids():
+            result.append(license_id)
+        elif replacements := vocabulary.license_replacements(license_id):
+            item.add(
+                f"{text!r} is a deprecated SPDX id that Zenodo does not accept",
+                f"use {' or '.join(replacements)}",
+            )
+        else:
+            guess = vocabulary.closest(license_id, vocabulary.license_ids())
+            hint = f"did you mean {guess!r}?" if guess else "see https://spdx.org/licenses/"
+            item.add(f"{text!r} is not an SPDX licence id", hint)
+    return tuple(result)
+
+
+def access(found: Record) -> Access | None:
+    """`access.record` must be public (Zenodo refuses restricted records); `files` may be restricted."""
+    files = "public"
+    ok = True
+    for key, level in found.each():
+        if level is None:
+            ok = False
+        elif key == "record" and level == "restricted":
+            found.at(key).add(
+                "Zenodo refuses restricted records",
+                "keep the record public and use files: restricted to restrict the files",
+            )
+            ok = False
+        elif key == "files":
+            files = level
+    if not ok:
+        return None
+    return Access(record="public", files="restricted" if files == "restricted" else "public")
+
+
+# --------------------------------------------------------------------------- creators
+
+
+def creator(found: Record) -> Creator | None:
+    """A person unless `type: organizational`; a person's `name: 'Family, Given'` is split."""
+    kind = found.get("type")
+    if kind is None:
+        return None
+    written = {key: found.get(key) for key in ("family_name", "given_name", "name") if found.has(key)}
+    if None in written.values():
+        return None
+    name = written.get("name")
+    if kind == "organizational":
+        ok, family, given = _organisation_names(found, name), None, None
+    else:
+        ok, family, given = _person_names(found, name, written.get("family_name"), written.get("given_name"))
+    ids = found.get("identifiers")
+    affiliations = found.get("affiliations")
+    if not ok or ids is None or affiliations is None:
+        return None
+    if kind == "organizational":
+        return Creator(kind="organizational", name=name, identifiers=ids, affiliations=affiliations)
+    return Creator(
+        kind="personal",
+        family_name=family,
+        given_name=given,
+        name=name,
+        identifiers=ids,
+        affiliations=affiliations,
+    )
+
+
+def _organisation_names(found: Record, name: str | None) -> bool:
+    ok = True
+    for key in ("family_name", "given_name"):
+        if found.has(key):
+            found.at(key).add("an organizational creator has only a name")
+            ok = False
+    if name is None and ok:
+        found.add("is required for an organizational creator", "name: ACME Consortium", key="name")
+        ok = False
+    return ok
+
+
+def _person_names(
+    found: Record, name: str | None, family: str | None, given: str | None
+) -> tuple[bool, str | None, str | None]:
+    """(ok, family name, given name) of a person, who gives family_name or name: 'Family, Given'."""
+    if name is None:
+        if family is None:
+            found.add(
+                "is required for a personal creator",
+                "family_name: Doe (or name: 'Doe, Jane'; or type: organizational with a name)",
+                key="family_name",
+            )
+            return False, family, given
+        return True, family, given
+    at = found.at("name")
+    if family is not None or given is not None:
+        at.add("write either name or family_name/given_name, not both")
+        return False, family, given
+    if "," not in name:
+        at.add(
+            f"{name!r} has no comma, so it is unclear whether it is a person or an organisation",
+            "write a person as name: 'Family, Given' (or family_name/given_name), "
+            "an organisation with type: organizational",
+        )
+        return False, family, given
+    family, _, given = (part.strip() for part in name.partition(","))
+    if not family:
+        at.add(f"{name!r} has no family name before the comma")
+        return False, family, given or None
+    return True, family, given or None
+
+
+def scheme_pairs(found: Record) -> tuple[tuple[str, str], ...] | None:
+    """A mapping {scheme: identifier} as (scheme, identifier) pairs in document order."""
+    result = []
+    ok = True
+    for scheme, value in found.each():
+        if value is None:
+            ok = False
+        else:
+            result.append((scheme, value))
+    return tuple(result) if ok else None
+
+
+def unique_affiliations(item: Parser[Affiliation]) -> Parser[tuple[Affiliation, ...]]:
+    """A list of affiliations, none twice (Zenodo refuses duplicates); fails on any problem."""
+    example = "for example affiliations: [{ror: 00cv9y106}, {name: Some Lab}]"
+
+    def parse(at: Cursor) -> tuple[Affiliation, ...] | None:
+        start = at.walk.mark()
+        parsed = [(index, cursor, item(cursor)) for index, cursor in enumerate(sequence(at, example) or ())]
+        seen: dict[Affiliation, int] = {}
+        result = []
+        for index, cursor, affiliation in parsed:
+            if affiliation is None:
+                continue
+            result.append(affiliation)
+            if affiliation in seen:
+                cursor.add(
+                    f"{affiliation.ror or affiliation.name!r} is listed twice "
+                    f"(also affiliations[{seen[affiliation]}]); Zenodo refuses duplicates"
+                )
+            else:
+                seen[affiliation] = index
+        return None if at.walk.mark() > start else tuple(result)
+
+    return parse
+
+
+def organisation(found: Record) -> tuple[str | None, str | None]:
+    """(ror, name) of an affiliation or funder, exactly one set; (None, None) after a problem."""
+    if len(found.entries) != 1:
+        found.add("give exactly one of ror and name", found.shape.example)
+        return None, None
+    key, value = next(found.each())
+    return (value, None) if key == "ror" else (None, value)
+
+
+def affiliation(found: Record) -> Affiliation | None:
+    ror, name = organisation(found)
+    return Affiliation(ror=ror, name=name) if ror or name else None
+
+
+# --------------------------------------------------------------------------- related, funding
+
+
+def related(found: Record) -> RelatedIdentifier | None:
+    scheme = found.get("scheme")
+    relation = found.get("relation_type")
+    resource_type = found.get("resource_type")
+    if found.has("resource_type") and resource_type is None:
+        return None
+    value = found.get("identifier")
+    if scheme is None or relation is None or value is None:
+        return None
+    return RelatedIdentifier(scheme, value, relation, resource_type)
+
+
+def scheme_identifier(example: str, scheme_key: str = "scheme") -> Parser[str]:
+    """An identifier checked against the scheme given beside it (unchecked when that one failed)."""
+
+    def parse(at: Cursor) -> str | None:
+        text = string(at, example)
+        scheme = at.sibling(scheme_key)
+        if scheme is None:
+            return None
+        return identifier(at, partial(identifiers.normalize_identifier, scheme), text)
+
+    return parse
+
+
+def funding(found: Record) -> Funding | None:
+    funder = found.get("funder")
+    award_ = found.get("award")
+    if funder is None or (found.has("award") and award_ is None):
+        return None
+    ror, name = funder
+    return Funding(funder_ror=ror, funder_name=name, award=award_)
+
+
+def funder(found: Record) -> tuple[str | None, str | None] | None:
+    ror, name = organisation(found)
+    return (ror, name) if ror or name else None
+
+
+def award(found: Record) -> Award | None:
+    """Either `id` alone, or `title` and `number` (Zenodo refuses one without the other)."""
+    texts: dict[str, Any] = {key: found.get(key) for key in ("id", "title", "number") if found.has(key)}
+    if None in texts.values():
+        return None
+    if "id" in texts:
+        extra = [key for key in ("title", "number", "identifiers") if found.has(key)]
+        if extra:
+            found.at(extra[0]).add(
+                "an award with an id takes nothing else",
+                "Zenodo fills the rest from its award vocabulary; remove either id or the other keys",
+            )
+            return None
+        return Award(id=texts["id"])
+    missing = [key for key in ("title", "number") if key not in texts]
+    if len(missing) == 2:
+        found.add("give either id, or title and number", found.shape.example)
+        return None
+    if missing:
+        found.add(
+            "is required when the award has no id (Zenodo refuses an award without both title and number)",
+            found.shape.example,
+            key=missing[0],
+        )
+        return None
+    award_ids = found.get("identifiers")
+    if award_ids is None:
+        return None
+    return Award(title=texts["title"], number=texts["number"], identifiers=award_ids)
+
+
+def single_scheme(found: Record) -> tuple[str, str] | None:
+    """An award identifier: a mapping with exactly one key, its scheme."""
+    if len(found.entries) != 1:
+        if found.entries:
+            found.add("each identifier is a mapping with exactly one key, its scheme", found.shape.example)
+        elif not found.cursor.node.pairs():
+            found.add("is empty", found.shape.example)
+        return None
+    scheme, value = next(found.each())
+    return None if value is None else (scheme, value)

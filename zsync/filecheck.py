@@ -1,0 +1,103 @@
+"""The file-system pass of the config loader: do the files the zenodo.yaml names look right?
+
+The walk (`zsync.configrules`) only resolves paths and records a check for each file here; the
+checks run after the walk, and only with `check_files=True`, so `check_files=False` never touches
+the file system beyond the config itself. The checks: the data files exist, are regular, are not
+empty, are at most 50 GB each and in total; the readme exists; the record-id file, when it
+exists, holds one number. (The number of files and their base names are checked by the walk.)
+
+The walk defers each check with the `Spot` its problems go to (the field, the line, and where
+the walk was), so that they are merged back in the order they always had
+(`zsync.loader.walk.Walker.merged`): `walk.defer(partial(filecheck.readme, spot, text, path))`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zsync.loader.walk import Late, Spot
+
+# Zenodo's limits (see the InvenioRDM contract): bytes per file and per record.
+MAX_FILE_BYTES = 50 * 10**9
+MAX_TOTAL_BYTES = 50 * 10**9
+
+_RECORD_ID_HINT = (
+    "write the id of the record (the number at the end of its Zenodo URL), "
+    "or delete the file so that zsync creates a new record"
+)
+
+
+def _gb(size_bytes: int) -> str:
+    return f"{size_bytes / 10**9:.1f} GB"
+
+
+def record_id_file(spot: Spot, path: Path, file: str) -> list[Late]:
+    """The record-id file, when it exists, holds one record id (a number)."""
+    message = _record_id_problem(path)
+    return [] if message is None else [spot.problem(file, message, _RECORD_ID_HINT)]
+
+
+def _record_id_problem(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    if not path.is_file():
+        return f"{path} is not a regular file"
+    try:
+        content = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot read {path}: {exc}"
+    if not content:
+        return f"{path} is empty; it must hold one record id (a number)"
+    if not (content.isascii() and content.isdigit()):
+        shown = content if len(content) <= 40 else content[:37] + "..."
+        return f"{path} must hold one record id (a number), not {shown!r}"
+    return None
+
+
+def readme(spot: Spot, text: str, path: Path, file: str) -> list[Late]:
+    """The readme (`text` as written in the config) exists and is a file."""
+    if path.is_file():
+        return []
+    what = "is a directory" if path.is_dir() else "does not exist"
+    return [spot.problem(file, f"{text!r} {what} ({path})")]
+
+
+DataFile = tuple[Spot, str, Path]
+"""A data file: where its problems go, its path as written, its path resolved."""
+
+
+def data_files(files: tuple[DataFile, ...], total: Spot, file: str) -> list[Late]:
+    """The data files one by one, then their total size (at `total`)."""
+    found = []
+    total_bytes = 0
+    for spot, text, path in files:
+        size, messages = _data_file(text, path)
+        total_bytes += size
+        found += [spot.problem(file, message, hint) for message, hint in messages]
+    if total_bytes > MAX_TOTAL_BYTES:
+        message = (
+            f"the files add up to {_gb(total_bytes)}; Zenodo allows at most {_gb(MAX_TOTAL_BYTES)} per record"
+        )
+        found.append(total.problem(file, message))
+    return found
+
+
+def _data_file(text: str, path: Path) -> tuple[int, list[tuple[str, str | None]]]:
+    """The size of a data file (0 when it cannot be published) and its problems."""
+    try:
+        info = path.stat()
+    except OSError:
+        return 0, [(f"{text!r} does not exist ({path})", None)]
+    except ValueError as exc:  # "embedded null byte": no file system has such a name
+        return 0, [(f"{text!r} is not a usable file name ({exc})", None)]
+    if path.is_dir():
+        hint = f"zip it (zip -r {path.name}.zip {text}) and list the zip, or list its files one by one"
+        return 0, [(f"{text!r} is a directory; Zenodo has no folders", hint)]
+    if not path.is_file():
+        return 0, [(f"{text!r} is not a regular file", None)]
+    if info.st_size == 0:
+        return 0, [(f"{text!r} is empty (0 bytes); Zenodo refuses empty files", None)]
+    if info.st_size > MAX_FILE_BYTES:
+        message = f"{text!r} is {_gb(info.st_size)}; Zenodo allows at most {_gb(MAX_FILE_BYTES)} per file"
+        return info.st_size, [(message, None)]
+    return info.st_size, []

@@ -1,0 +1,68 @@
+"""YAML text to the neutral node tree: the only module of zsync that imports `yaml`.
+
+The text is composed (`yaml.compose` with the safe loader), not loaded, so that every value keeps
+its line; a scalar is typed by PyYAML's safe constructor only when the walker asks for its value,
+and a value that cannot be typed (`!!int abc`, an unknown tag) is reported where it is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import yaml
+from yaml.reader import ReaderError
+
+from zsync.loader.nodes import DocumentError, Kind, Node, Unreadable
+
+
+def compose(text: str) -> Node | None:
+    """The root node of `text`, None for a document without content; raises `DocumentError`."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        detail = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        raise DocumentError(mark.line + 1 if mark else None, f"YAML syntax error: {detail}") from None
+    except ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        message = f"YAML syntax error: unacceptable character #x{exc.character:04x}"
+        raise DocumentError(line, message) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError(None, f"YAML syntax error: {exc}") from None
+    except RecursionError:
+        raise DocumentError(None, "YAML syntax error: the document is nested too deeply") from None
+    return None if root is None else _YamlNode(root)
+
+
+class _YamlNode(Node):
+    """A view of one composed node; children are wrapped when asked for (aliases make a graph)."""
+
+    __slots__ = ("_node", "kind", "line")
+
+    def __init__(self, node: yaml.Node) -> None:
+        self._node = node
+        kind: Kind = "scalar"
+        if isinstance(node, yaml.MappingNode):
+            kind = "mapping"
+        elif isinstance(node, yaml.SequenceNode):
+            kind = "sequence"
+        self.kind = kind
+        self.line = node.start_mark.line + 1
+
+    def value(self) -> object:
+        # A fresh constructor each time, as `yaml.safe_load` would use: it keeps no state between nodes.
+        try:
+            return yaml.constructor.SafeConstructor().construct_object(self._node, deep=True)
+        except yaml.MarkedYAMLError as exc:
+            raise Unreadable(f"{exc.problem}") from None
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            raise Unreadable(f"{exc}") from None
+
+    def text(self) -> str:
+        return str(self._node.value)
+
+    def pairs(self) -> Sequence[tuple[Node, Node]]:
+        return [(_YamlNode(key), _YamlNode(value)) for key, value in self._node.value]
+
+    def items(self) -> Sequence[Node]:
+        return [_YamlNode(item) for item in self._node.value]

@@ -1,0 +1,60 @@
+"""The neutral node tree the config walker reads, whatever the format of the document.
+
+An adapter (today `zsync.loader.fromyaml`; TOML and JSON can follow) turns text into `Node`s that
+know their kind, their line and, for a scalar, its value, so that the walker never sees a parser's
+own types and every format gets the same `file:line: field: message` problems.
+
+`Node` is an interface rather than a frozen tree: YAML aliases make a document a graph (`&a [*a]`
+contains itself, and a few nested aliases expand to billions of nodes), so the YAML adapter wraps
+its nodes lazily and the walker only ever visits what the table asks for.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Literal
+
+Kind = Literal["mapping", "sequence", "scalar"]
+
+
+class Unreadable(Exception):
+    """A scalar the format cannot turn into a value (an unknown tag, an impossible date, ...)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class DocumentError(Exception):
+    """The text is not a well-formed document; `line` is 1-based, None when unknown."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class Node(ABC):
+    """One value of a document: a mapping, a sequence or a scalar, starting on `line` (1-based)."""
+
+    __slots__ = ()
+
+    kind: Kind
+    line: int
+
+    @abstractmethod
+    def value(self) -> object:
+        """A scalar's value (str, int, float, bool, None, date, ...); raises `Unreadable`."""
+
+    @abstractmethod
+    def text(self) -> str:
+        """A scalar as written, before typing: what a hint quotes (`version: '1.0'`)."""
+
+    @abstractmethod
+    def pairs(self) -> Sequence[tuple[Node, Node]]:
+        """A mapping's (key, value) nodes in document order, duplicates included."""
+
+    @abstractmethod
+    def items(self) -> Sequence[Node]:
+        """A sequence's items in document order."""
