@@ -29,7 +29,6 @@ from zsync.models import Affiliation, Award, Creator, Funding, RelatedIdentifier
 ROOT = Path(__file__).parent.parent
 CONFIGS = Path(__file__).parent / "configs"
 VALID = CONFIGS / "valid"
-SHARED_VOCAB = ROOT.parent / "shared" / "data" / "zenodo-vocab"
 
 MINIMAL = """\
 endpoint: https://zenodo.org/api
@@ -403,20 +402,6 @@ def test_orcid_outside_issued_blocks() -> None:
 
 
 # --------------------------------------------------------------------------- vocabularies vs Zenodo
-
-
-@pytest.mark.skipif(not SHARED_VOCAB.is_dir(), reason="needs ../shared/data/zenodo-vocab")
-def test_vocabularies_match_what_zenodo_accepts() -> None:
-    relation_types = set(json.loads((SHARED_VOCAB / "relation_types.json").read_text()))
-    resource_types = set(json.loads((SHARED_VOCAB / "resource_types.json").read_text()))
-    licenses = set(json.loads((SHARED_VOCAB / "licenses.json").read_text()))
-    assert set(vocabulary.RELATION_TYPES) == relation_types
-    # publication-thesis is in the zenodo.yaml spec but not in InvenioRDM's fixture list.
-    assert set(vocabulary.RESOURCE_TYPES) - resource_types == {"publication-thesis"}
-    for common in ("cc-by-4.0", "cc0-1.0", "mit", "apache-2.0", "gpl-3.0-or-later", "cc-by-nc-sa-4.0"):
-        assert common in licenses
-        assert common in vocabulary.license_ids()
-    assert not set(vocabulary.license_replacements("gpl-3.0")) - licenses
 
 
 def test_token_in_endpoint_query_is_not_echoed() -> None:

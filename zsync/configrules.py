@@ -26,6 +26,7 @@ from zsync.loader.walk import (
     Parser,
     Record,
     Walker,
+    choice,
     describe,
     identifier,
     scalar,
@@ -229,8 +230,31 @@ def version(at: Cursor) -> str | None:
     return string(at, example="version: '1.0.0'")
 
 
+LICENSES_URL = "https://zenodo.org/api/vocabularies/licenses?q=&size=500"
+
+
+def resource_type(choices: tuple[str, ...]) -> Parser[str]:
+    """A resource type from `choices` (Zenodo's depositable or linkable list); a retired id is
+    refused with its replacement, never rewritten silently."""
+
+    def parse(at: Cursor) -> str | None:
+        written = at.node.value() if at.node.kind == "scalar" else None
+        replacement = vocabulary.RETIRED_RESOURCE_TYPES.get(written) if isinstance(written, str) else None
+        if replacement is not None:
+            title = vocabulary.resource_type_title(replacement)
+            at.add(
+                f"{written!r} is no longer a Zenodo resource type",
+                f"write {replacement!r} (titled {title!r} on Zenodo)",
+            )
+            return None
+        return choice(at, choices, "resource type")
+
+    return parse
+
+
 def licenses(at: Cursor) -> tuple[str, ...]:
-    """One SPDX id or a list of them, lower-cased; deprecated ids are refused (Zenodo lacks them)."""
+    """One licence id or a list of them, lower-cased, from Zenodo's list (not the SPDX list: Zenodo has
+    `other-open` and lacks `cc-by-3.0-de`); SPDX's deprecated short forms get their replacements."""
     items = [at]
     if at.node.kind == "sequence":
         items = sequence(at, example="license: cc-by-4.0") or []
@@ -251,8 +275,8 @@ def licenses(at: Cursor) -> tuple[str, ...]:
             )
         else:
             guess = vocabulary.closest(license_id, vocabulary.license_ids())
-            hint = f"did you mean {guess!r}?" if guess else "see https://spdx.org/licenses/"
-            item.add(f"{text!r} is not an SPDX licence id", hint)
+            hint = f"did you mean {guess!r}?" if guess else f"Zenodo's licence ids: {LICENSES_URL}"
+            item.add(f"{text!r} is not a licence id Zenodo knows", hint)
     return tuple(result)
 
 

