@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, TypeAlias
 
-Kind = Literal["mapping", "sequence", "scalar"]
+Kind: TypeAlias = "Literal['mapping', 'sequence', 'scalar']"
 
 
 class Unreadable(Exception):
