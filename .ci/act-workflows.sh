@@ -329,6 +329,9 @@ git -C "$plan_repo" remote set-url origin "$git_url/$repository.git"
 act_run plan "$plan_repo" workflow_dispatch -W .github/workflows/release.yml -j plan --input "version=$version"
 verdict harness check-plan --log "$work/plan.json" --emulator "$emulator" --image "$pinned" \
   --tag "v$version" --moving "$(sed -n 's/^moving-tags=//p' "$work/plan.txt")"
+act_run plan-refused "$plan_repo" workflow_dispatch -W .github/workflows/release.yml -j plan --input version=9.9.9
+verdict harness check-plan --log "$work/plan-refused.json" --emulator "$emulator" --image "$pinned" \
+  --tag v9.9.9 --moving "" --refused "zsync/_version.py says $version, not 9.9.9"
 
 say "the image the runs pulled is the one gha-local build made"
 check "$pinned is $image ($image_id)" test "$(docker image inspect "$pinned" --format '{{.Id}}' 2>/dev/null)" = "$image_id"

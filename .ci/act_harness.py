@@ -534,8 +534,15 @@ def check_fallback(args: argparse.Namespace) -> int:
 
 
 def check_plan(args: argparse.Namespace) -> int:
-    c = Checks("release.yml plan job")
     log = ActLog.read(args.log)
+    if args.refused:
+        c = Checks("release.yml plan job, a version that is not zsync/_version.py's")
+        c.check("job failed", log.job_result() == "failure")
+        said = log.messages("plan")
+        c.check("release.py says why", any(args.refused in m for m in said), said)
+        c.check("no outputs", not log.outputs("plan"), log.outputs("plan"))
+        return c.done()
+    c = Checks("release.yml plan job")
     out = log.outputs("plan")
     image = "ghcr.io/zsync-org/zenodo-sync"
     c.check("job succeeded", log.job_result() == "success")
@@ -609,6 +616,7 @@ def main(argv: list[str] | None = None) -> int:
     q = checker("check-plan", check_plan)
     q.add_argument("--tag", required=True)
     q.add_argument("--moving", required=True)
+    q.add_argument("--refused", default="", help="expect this refusal instead")
     q = sub.add_parser("render")
     q.add_argument("log")
     q.set_defaults(func=render)
