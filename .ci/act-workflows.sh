@@ -68,9 +68,12 @@ wait_for() { # wait_for FILE SED_EXPR: the first match, once the service printed
 
 say "engine and act (gha-local setup), registry (Debian's docker-registry)"
 "$gha" setup "$root"
-if ! command -v docker-registry >/dev/null; then
+packages=()
+command -v docker-registry >/dev/null || packages+=(docker-registry)
+command -v openssl >/dev/null || packages+=(openssl)
+if ((${#packages[@]})); then
   apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
 # The job container as on GitHub: user `runner` (uid 1001, in the group of the docker socket, with the
 # docker CLI), so act gives it the workspace; Docker actions still run as their image's user, root.
