@@ -311,7 +311,8 @@ git_remote "$pr" pr-ok
 pr_event=$(event pr '{"number": 7, "pull_request": {"number": 7, "head": {"ref": "more-data"}, "base": {"ref": "main"}}, '"$repo_payload"'}')
 curl -fsS -X DELETE "$emulator/_emulator/log" >/dev/null
 act_run pr-ok "$pr" pull_request -W .github/workflows/validate-pr.yml -e "$pr_event"
-verdict harness check-validate --log "$work/pr-ok.json" --emulator "$emulator" --image "$pinned"
+verdict harness check-validate --log "$work/pr-ok.json" --emulator "$emulator" --image "$pinned" \
+  --origin "$origin" --origin-tip "$(git --git-dir "$origin" rev-parse main)"
 
 say "validate-pr: a broken zenodo.yaml"
 sed -i 's/^  resource_type: dataset$/  resource_type: datasett/' "$pr/zenodo.yaml"
@@ -321,6 +322,7 @@ git_remote "$pr" pr-broken
 curl -fsS -X DELETE "$emulator/_emulator/log" >/dev/null
 act_run pr-broken "$pr" pull_request -W .github/workflows/validate-pr.yml -e "$pr_event"
 verdict harness check-validate --log "$work/pr-broken.json" --emulator "$emulator" --image "$pinned" \
+  --origin "$origin" --origin-tip "$(git --git-dir "$origin" rev-parse main)" \
   --broken --line "${bad_line:-0}" --bad datasett
 
 say "release.yml: the plan job (its image and tag jobs need ghcr.io and remote actions)"

@@ -486,10 +486,19 @@ def check_validate(args: argparse.Namespace) -> int:
             any(e["kvPairs"].get("title") == "Validated only" for e in log.commands("warning")),
         )
         c.check("summary: validated", "validated only" in log.summary(step), log.summary(step)[:200])
+        c.check(
+            "summary: the files found locally", "| `measurements.csv` | found locally |" in log.summary(step)
+        )
     else:
         errors = list(log.commands("error"))
         c.check("job failed", log.job_result() == "failure")
         c.check("status=failed", out.get("status") == "failed", out)
+        summary = log.summary(step)
+        c.check(
+            "summary: failed, with the problem",
+            "Zenodo sync failed" in summary and args.bad in summary,
+            summary,
+        )
         c.check(
             f"an error annotation on zenodo.yaml line {args.line}",
             any(
@@ -503,6 +512,10 @@ def check_validate(args: argparse.Namespace) -> int:
             any(args.bad in e.get("arg", "") for e in errors),
             [e.get("arg") for e in errors],
         )
+    c.check(
+        "origin's main did not move (nothing to commit)",
+        git(args.origin, "rev-parse", "main") == args.origin_tip,
+    )
     return c.done()
 
 
@@ -610,6 +623,8 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--origin-tip", required=True)
     q = checker("check-validate", check_validate)
     q.add_argument("--broken", action="store_true")
+    q.add_argument("--origin", required=True)
+    q.add_argument("--origin-tip", required=True)
     q.add_argument("--line", type=int, default=0)
     q.add_argument("--bad", default="")
     checker("check-fallback", check_fallback)
