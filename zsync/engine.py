@@ -214,6 +214,9 @@ def write_record_id(path: Path, record_id: str) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".zsync-", dir=path.parent)
     try:
+        # mkstemp's 0600 would outlive the rename: the Action's container runs as root, and the
+        # workflow's later steps (the runner's user) could not read the id file.
+        os.fchmod(fd, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             stream.write(record_id + "\n")
         os.replace(tmp, path)
