@@ -221,6 +221,26 @@ def _metadata() -> Schema:
     )
 
 
+def _access() -> Schema:
+    return _object(
+        "Who may see the record and its files.",
+        {
+            "record": {
+                "type": "string",
+                "enum": ["public"],
+                "default": "public",
+                "description": "Must be public: Zenodo refuses restricted records.",
+            },
+            "files": {
+                "type": "string",
+                "enum": list(vocabulary.ACCESS_LEVELS),
+                "default": "public",
+                "description": "public or restricted.",
+            },
+        },
+    )
+
+
 def build_schema() -> Schema:
     """The JSON Schema of zenodo.yaml as a dict."""
     return {
@@ -261,23 +281,7 @@ def build_schema() -> Schema:
                     "not empty, at most 50 GB each and in total. Zenodo has no folders: a file is "
                     "published under its base name, so base names must differ. Zip a directory first.",
                 },
-                "access": _object(
-                    "Who may see the record and its files.",
-                    {
-                        "record": {
-                            "type": "string",
-                            "enum": ["public"],
-                            "default": "public",
-                            "description": "Must be public: Zenodo refuses restricted records.",
-                        },
-                        "files": {
-                            "type": "string",
-                            "enum": list(vocabulary.ACCESS_LEVELS),
-                            "default": "public",
-                            "description": "public or restricted.",
-                        },
-                    },
-                ),
+                "access": _access(),
             },
             required=["endpoint", "metadata", "paths"],
         ),
