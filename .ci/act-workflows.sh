@@ -57,7 +57,8 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 wait_for() { # wait_for FILE SED_EXPR: the first match, once the service printed it
   local value=""
   for _ in $(seq 150); do
-    value=$(sed -n "$2" "$1" | head -n1)
+    # The file may not exist yet: the service's shell opens it when it starts.
+    value=$(sed -n "$2" "$1" 2>/dev/null | head -n1) || value=""
     [[ -n $value ]] && { echo "$value"; return; }
     sleep 0.1
   done

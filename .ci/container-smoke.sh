@@ -48,7 +48,7 @@ fi
 emulator_pid=$!
 url=""
 for _ in $(seq 100); do
-  url=$(sed -n 's/.*serving \(http[^ ]*\).*/\1/p' "$work/emulator.log")
+  url=$(sed -n 's/.*serving \(http[^ ]*\).*/\1/p' "$work/emulator.log" 2>/dev/null) || url=""
   [[ -n $url ]] && break
   sleep 0.1
 done
