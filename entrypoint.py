@@ -13,7 +13,7 @@ import os
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -59,7 +59,8 @@ def run_action(environ: Mapping[str, str], out: TextIO) -> int:
         verbose = github.read_bool_input(environ, "verbose", False)
         configure_logging(out, verbose=verbose)
         inputs = github.ActionInputs.from_environ(environ)
-        failure = replace(failure, config_file=inputs.config_file)
+        failure.config_file = inputs.config_file
+        failure.config_path = inputs.config_path
         return _sync(environ, out, inputs, failure)
     except ZsyncError as exc:
         return failure.report(exc)
@@ -155,6 +156,10 @@ class _RecordIdCommitter:
 
         self.failure.written_ids.append(record_id)
         if not self.inputs.commit_record_id:
+            id_file_text = github.workspace_relative(id_file, self.inputs.workspace)
+            self.failure.write_back_notes.append(
+                f"Record-id file: changed but not committed (commit-record-id is false): {id_file_text}."
+            )
             return
         write_back = commit_record_id(
             id_file,
@@ -186,8 +191,25 @@ class _Failure:
     output_path: str | None
     summary_path: str | None
     secrets: tuple[str | None, ...]
+    config_path: Path | None = None
     written_ids: list[str] = field(default_factory=list)
     write_back_notes: list[str] = field(default_factory=list)
+
+    def record_id_on_file(self) -> str | None:
+        """The id of the record the next run continues, when the config can say where it is."""
+        if self.config_path is None:
+            return None
+        from zsync.config import load_config
+        from zsync.engine import read_record_id
+
+        try:
+            return read_record_id(load_config(self.config_path, check_files=False).path_record_id)
+        except (ZsyncError, OSError, UnicodeDecodeError):
+            return None
+
+    @property
+    def last_write_back(self) -> str | None:
+        return self.write_back_notes[-1] if self.write_back_notes else None
 
     def report(self, error: ZsyncError) -> int:
         def scrub(text: str) -> str:
@@ -195,20 +217,23 @@ class _Failure:
             return _scrubbed(text, self.secrets)
 
         print(scrub(f"zsync: error: {error.diagnostics()}"), file=self.out, flush=True)
-        if self.write_back_notes:
-            print(self.write_back_notes[-1], file=self.out, flush=True)
-        annotations = github.error_annotations(error, config_file=self.config_file, workspace=self.workspace)
+        if self.last_write_back:
+            print(self.last_write_back, file=self.out, flush=True)
+        annotations = github.error_annotations(
+            error, config_file=self.config_file, workspace=self.workspace, note=self.last_write_back
+        )
         for line in annotations:
             print(scrub(line), file=self.out, flush=True)
         if self.output_path:
             failed = {"status": "failed"}
-            if self.written_ids:
-                failed["record-id"] = self.written_ids[-1]
+            record_id = self.written_ids[-1] if self.written_ids else self.record_id_on_file()
+            if record_id:
+                failed["record-id"] = record_id
             github.write_outputs(Path(self.output_path), failed)
         if self.summary_path:
             summary = github.render_error_summary(error, config_file=self.config_file)
-            if self.write_back_notes:
-                summary += "\n" + self.write_back_notes[-1] + "\n"
+            if self.last_write_back:
+                summary += "\n" + self.last_write_back + "\n"
             github.write_summary(Path(self.summary_path), scrub(summary))
         return error.exit_code
 

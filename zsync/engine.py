@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import singledispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -45,14 +46,16 @@ from zsync.planning import (
     WriteRecordId,
     compute_plan,
 )
+from zsync.planning import Status as PlanStatus
 from zsync.report import NullReporter, Reporter, format_size
+from zsync.units import counted
 from zsync.versions import release_version
 
 if TYPE_CHECKING:
     from zsync.api import RetryPolicy, ZenodoClient
 
 
-Status = Literal["created", "updated", "unchanged", "new-version", "validated", "planned"]
+Status = PlanStatus | Literal["validated", "planned"]
 State = Literal["draft", "published"]
 
 RecordIdHook = Callable[[Path, str], None]
@@ -138,7 +141,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
         local_files = scan(config.paths)
         reporter.info(
             f"{config.metadata.title!r} version {config.metadata.version}: "
-            f"{_count(len(local_files), 'file')}, {format_size(sum(f.size_bytes for f in local_files))}"
+            f"{counted(len(local_files), 'file')}, {format_size(sum(f.size_bytes for f in local_files))}"
         )
     if not token and client is None:
         return SyncResult(
@@ -334,8 +337,10 @@ class Progress:
 
     @classmethod
     def start(cls, state: RemoteState) -> Progress:
+        """Before the first step: the steps act on the draft (an edit draft has the record's id); a
+        run whose steps leave a published record alone ends on that record, not on an open edit draft."""
         current = state.current
-        return cls(current.id if current else None, state.draft, current)
+        return cls(current.id if current else None, state.draft, state.record or state.draft)
 
 
 class _Resumed(Exception):
@@ -358,39 +363,47 @@ class _Run:
     today: str
 
     def sync(self, local: tuple[LocalFile, ...], *, dry_run: bool) -> SyncResult:
-        state, the_plan = self.read_and_plan(local)
+        state, the_plan = self.read_and_plan(local, dry_run=dry_run)
         if dry_run:
-            return self.result(the_plan, Progress.start(state), local, planned=True)
+            return self.result(the_plan, Progress(None, None, state.current), local, planned=True)
         with self.reporter.phase("Apply"):
             try:
                 done = execute(the_plan, Progress.start(state), self)
             except _Resumed as resumed:
                 # Reported as the new version it is, with the steps that actually ran.
                 again, done = self.resume(local, resumed.draft_id)
-                the_plan = replace(again, status=the_plan.status)
+                the_plan = replace(again, record_action=the_plan.record_action, status=the_plan.status)
         return self.result(the_plan, done, local)
 
-    def read_and_plan(self, local: tuple[LocalFile, ...]) -> tuple[RemoteState, Plan]:
+    def read_and_plan(self, local: tuple[LocalFile, ...], *, dry_run: bool) -> tuple[RemoteState, Plan]:
         with self.reporter.phase("Read the record on Zenodo"):
             state = read_remote_state(self.client, self.config)
             if state.current is None:
                 self.reporter.info("no record id yet: a new draft will be created")
-        the_plan = compute_plan(self.config, local, state, today=self.today, options=self.options)
+            if state.followed:
+                self.reporter.warning(
+                    f"record {state.record_id} is not the latest version; following it to {state.followed}"
+                )
+        try:
+            the_plan = compute_plan(self.config, local, state, today=self.today, options=self.options)
+        except SyncError:
+            if state.followed and not dry_run:
+                # The id file is corrected even when the sync is refused: it names the latest version.
+                execute_step(WriteRecordId(state.followed, "an older version"), Progress.start(state), self)
+            raise
         report_plan(the_plan, self.reporter)
         return state, the_plan
 
     def resume(self, local: tuple[LocalFile, ...], draft_id: str) -> tuple[Plan, Progress]:
         """The next-version draft already existed with files (a run whose id file never reached the
-        repository, or a new version started on the web): record its id, then plan against it."""
+        repository, or a new version started on the web): record its id, then plan against it. The
+        id file now names that draft, so the plan is an update of it (no second NewVersion)."""
         self.reporter.info(f"the new version's draft {draft_id} was already open: continuing it")
         written = execute_step(
             WriteRecordId(draft_id, "the new version's draft"), Progress(None, None, None), self
         )
-        state, again = self.read_and_plan(local)
-        try:
-            done = execute(again, Progress.start(state), self)
-        except _Resumed as twice:
-            raise SyncError(f"Zenodo keeps answering with another open draft ({twice.draft_id})") from None
+        state, again = self.read_and_plan(local, dry_run=False)
+        done = execute(again, Progress.start(state), self)
         return again, replace(done, id_changed=done.id_changed or written.id_changed)
 
     def result(
@@ -427,9 +440,10 @@ def execute(the_plan: Plan, start: Progress, run: _Run) -> Progress:
     return progress
 
 
+@singledispatch
 def execute_step(step: Step, progress: Progress, run: _Run) -> Progress:
-    handler = _HANDLERS[type(step)]
-    return handler(step, progress, run)
+    """Run one step; each step type has its handler, registered below."""
+    raise NotImplementedError(f"no handler for {type(step).__name__}")
 
 
 def _target(progress: Progress) -> str:
@@ -438,13 +452,15 @@ def _target(progress: Progress) -> str:
     return progress.draft_id
 
 
-def _create_draft(step: Any, progress: Progress, run: _Run) -> Progress:
+@execute_step.register
+def _create_draft(step: CreateDraft, progress: Progress, run: _Run) -> Progress:
     created = run.client.create_draft(step.document)
     run.reporter.info(f"created draft {created.id}")
     return replace(progress, draft_id=created.id, draft=created, final=created)
 
 
-def _new_version(step: Any, progress: Progress, run: _Run) -> Progress:
+@execute_step.register
+def _new_version(step: NewVersion, progress: Progress, run: _Run) -> Progress:
     new = run.client.new_version(step.record_id)  # idempotent: an open next-version draft comes back
     if run.client.list_files(new.id):
         raise _Resumed(new.id)
@@ -452,7 +468,8 @@ def _new_version(step: Any, progress: Progress, run: _Run) -> Progress:
     return replace(progress, draft_id=new.id, draft=new, final=new)
 
 
-def _write_record_id(step: Any, progress: Progress, run: _Run) -> Progress:
+@execute_step.register
+def _write_record_id(step: WriteRecordId, progress: Progress, run: _Run) -> Progress:
     record_id = step.record_id or _target(progress)
     path = run.config.path_record_id
     if not write_record_id(path, record_id):
@@ -462,7 +479,8 @@ def _write_record_id(step: Any, progress: Progress, run: _Run) -> Progress:
     return replace(progress, id_changed=True)
 
 
-def _reserve_doi(step: Any, progress: Progress, run: _Run) -> Progress:
+@execute_step.register
+def _reserve_doi(step: ReserveDoi, progress: Progress, run: _Run) -> Progress:
     if progress.draft is not None and progress.draft.doi:
         return progress  # the draft Zenodo answered with has one already
     reserved = run.client.reserve_doi(_target(progress))
@@ -470,13 +488,15 @@ def _reserve_doi(step: Any, progress: Progress, run: _Run) -> Progress:
     return replace(progress, draft=reserved, final=reserved)
 
 
-def _import_files(step: Any, progress: Progress, run: _Run) -> Progress:
+@execute_step.register
+def _import_files(step: ImportFiles, progress: Progress, run: _Run) -> Progress:
     files = run.client.import_files(_target(progress))
-    run.reporter.info(f"imported {_count(len(files), 'file')} from the previous version, without re-upload")
+    run.reporter.info(f"imported {counted(len(files), 'file')} from the previous version, without re-upload")
     return replace(progress, draft=None)
 
 
-def _delete_file(step: Any, progress: Progress, run: _Run) -> Progress:
+@execute_step.register
+def _delete_file(step: DeleteFile, progress: Progress, run: _Run) -> Progress:
     run.client.delete_file(_target(progress), step.key)
     if step.replaced:
         return replace(progress, draft=None)
@@ -484,13 +504,15 @@ def _delete_file(step: Any, progress: Progress, run: _Run) -> Progress:
     return replace(progress, draft=None, deleted=progress.deleted + 1)
 
 
-def _init_files(step: Any, progress: Progress, run: _Run) -> Progress:
+@execute_step.register
+def _init_files(step: InitFiles, progress: Progress, run: _Run) -> Progress:
     run.client.init_files(_target(progress), list(step.keys))
     return replace(progress, draft=None)
 
 
-def _upload_file(step: Any, progress: Progress, run: _Run) -> Progress:
-    local: LocalFile = step.file
+@execute_step.register
+def _upload_file(step: UploadFile, progress: Progress, run: _Run) -> Progress:
+    local = step.file
     started_s = time.monotonic()
 
     def on_progress(sent: int, total: int) -> None:
@@ -507,7 +529,8 @@ def _upload_file(step: Any, progress: Progress, run: _Run) -> Progress:
     )
 
 
-def _update_metadata(step: Any, progress: Progress, run: _Run) -> Progress:
+@execute_step.register
+def _update_metadata(step: UpdateMetadata, progress: Progress, run: _Run) -> Progress:
     draft_id = _target(progress)
     base = progress.draft if progress.draft is not None else run.client.get_draft(draft_id)
     if base is None:
@@ -529,12 +552,14 @@ def _update_metadata(step: Any, progress: Progress, run: _Run) -> Progress:
     return replace(progress, draft=updated, final=updated)
 
 
-def _edit_published(step: Any, progress: Progress, run: _Run) -> Progress:
+@execute_step.register
+def _edit_published(step: EditPublished, progress: Progress, run: _Run) -> Progress:
     edit = run.client.edit_draft(step.record_id)
     return replace(progress, draft_id=edit.id, draft=edit, final=edit)
 
 
-def _publish(step: Any, progress: Progress, run: _Run) -> Progress:
+@execute_step.register
+def _publish(step: Publish, progress: Progress, run: _Run) -> Progress:
     draft_id = _target(progress)
     was_edit = progress.final is not None and progress.final.is_published
     published = run.client.publish(draft_id)
@@ -543,26 +568,10 @@ def _publish(step: Any, progress: Progress, run: _Run) -> Progress:
     return replace(progress, draft=None, final=published)
 
 
-def _warn(step: Any, progress: Progress, run: _Run) -> Progress:
+@execute_step.register
+def _warn(step: Warn, progress: Progress, run: _Run) -> Progress:
     run.reporter.warning(step.message)
     return progress
-
-
-_Handler = Callable[[Any, Progress, _Run], Progress]
-_HANDLERS: Mapping[type[Step], _Handler] = {
-    CreateDraft: _create_draft,
-    NewVersion: _new_version,
-    WriteRecordId: _write_record_id,
-    ReserveDoi: _reserve_doi,
-    ImportFiles: _import_files,
-    DeleteFile: _delete_file,
-    InitFiles: _init_files,
-    UploadFile: _upload_file,
-    UpdateMetadata: _update_metadata,
-    EditPublished: _edit_published,
-    Publish: _publish,
-    Warn: _warn,
-}
 
 
 # --------------------------------------------------------------------------- reporting the plan
@@ -593,7 +602,7 @@ def report_plan(the_plan: Plan, reporter: Reporter) -> None:
                 for c in step.changes:
                     reporter.info(f"  change   {c.field}: {_short(c.old)} -> {_short(c.new)}")
         if the_plan.unchanged:
-            reporter.info(f"  unchanged: {_count(len(the_plan.unchanged), 'file')}")
+            reporter.info(f"  unchanged: {counted(len(the_plan.unchanged), 'file')}")
         if the_plan.is_noop:
             reporter.info("nothing to change")
 
@@ -606,8 +615,8 @@ def _step_line(step: Step) -> str | None:
         return f"  {kind:8} {step.key} {format_size(step.size_bytes)} ({step.reason})"
     if isinstance(step, DeleteFile) and not step.replaced:
         return f"  {'delete':8} {step.key} {format_size(step.size_bytes)} ({step.reason})"
-    if isinstance(step, InitFiles | CreateDraft | DeleteFile):
-        return None
+    if isinstance(step, InitFiles | CreateDraft | DeleteFile | NewVersion):
+        return None  # announced by the upload they serve, or by the record line above
     return f"  {step.describe()}"
 
 
@@ -625,10 +634,6 @@ def _config_field(server_field: str) -> str:
 def _short(value: Any, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 __all__ = [

@@ -184,8 +184,12 @@ def workspace_relative(path: str | Path, workspace: Path) -> str:
         return str(path)
 
 
-def error_annotations(error: ZsyncError, *, config_file: str, workspace: Path) -> list[str]:
-    """The `::error` lines for a failed run: one per config problem, on its line; else one for the run."""
+def error_annotations(
+    error: ZsyncError, *, config_file: str, workspace: Path, note: str | None = None
+) -> list[str]:
+    """The `::error` lines for a failed run: one per config problem, on its line; else one for the run.
+
+    `note` (what happened to a record id the run wrote) is added to the run's annotation."""
     if isinstance(error, ConfigError) and error.problems:
         lines = []
         for problem in error.problems:
@@ -201,9 +205,8 @@ def error_annotations(error: ZsyncError, *, config_file: str, workspace: Path) -
                 )
             )
         return lines
-    return [
-        error_annotation(error.diagnostics(), file=config_file, title=f"Zenodo sync failed ({_kind(error)})")
-    ]
+    text = error.diagnostics() + (f"\n{note}" if note else "")
+    return [error_annotation(text, file=config_file, title=f"Zenodo sync failed ({_kind(error)})")]
 
 
 def _kind(error: ZsyncError) -> str:

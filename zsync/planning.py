@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Literal
 from zsync.errors import SyncError
 from zsync.metadata import diff_owned, render_document, unowned_metadata
 from zsync.models import Config, FieldChange, LocalFile, RemoteFile, RemoteRecord
-from zsync.units import format_size
+from zsync.units import counted, format_size
 from zsync.versions import compare_versions
 
 __all__ = [
@@ -168,7 +168,9 @@ class ImportFiles(Step):
     calls: ClassVar[tuple[str, ...]] = ("import_files",)
 
     def describe(self) -> str:
-        return f"import {_count(len(self.keys), 'file')} from record {self.from_record_id}, without re-upload"
+        return (
+            f"import {counted(len(self.keys), 'file')} from record {self.from_record_id}, without re-upload"
+        )
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,7 @@ class InitFiles(Step):
     calls: ClassVar[tuple[str, ...]] = ("init_files",)
 
     def describe(self) -> str:
-        return f"announce {_count(len(self.keys), 'upload')}"
+        return f"announce {counted(len(self.keys), 'upload')}"
 
 
 @dataclass(frozen=True)
@@ -235,7 +237,7 @@ class UpdateMetadata(Step):
     def describe(self) -> str:
         if not self.changes:
             return "send the metadata (the file order names new files)"
-        return f"send the metadata ({_count(len(self.changes), 'field')} changed)"
+        return f"send the metadata ({counted(len(self.changes), 'field')} changed)"
 
 
 @dataclass(frozen=True)
@@ -319,9 +321,6 @@ class Plan:
     unchanged: tuple[LocalFile, ...] = ()
     warnings: tuple[str, ...] = ()
 
-    def of_type(self, *types: type[Step]) -> tuple[Step, ...]:
-        return tuple(step for step in self.steps if isinstance(step, types))
-
     @property
     def uploads(self) -> tuple[UploadFile, ...]:
         """Files whose bytes will be sent: new and changed ones."""
@@ -335,10 +334,6 @@ class Plan:
     @property
     def bytes_to_upload(self) -> int:
         return sum(step.size_bytes for step in self.uploads)
-
-    @property
-    def changes_files(self) -> bool:
-        return bool(self.of_type(UploadFile, DeleteFile, ImportFiles))
 
     @property
     def is_noop(self) -> bool:
@@ -450,8 +445,7 @@ def compute_plan(
         plan = _plan_create(ctx)
     if state.followed:
         first = WriteRecordId(state.followed, "the id file named an older version")
-        warning = f"record {state.record_id} is not the latest version; following it to {state.followed}"
-        plan = replace(plan, steps=(first, *plan.steps), warnings=(warning, *plan.warnings))
+        plan = replace(plan, steps=(first, *plan.steps))
     return plan
 
 
@@ -686,10 +680,6 @@ def _suggest_next(version: str) -> str:
         parts[-1] = str(int(parts[-1]) + 1)
         return ".".join(parts)
     return version + ".1"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 # --------------------------------------------------------------------------- views

@@ -1,4 +1,4 @@
-"""Sizes and rates as people read them (binary units, as file managers show them)."""
+"""Sizes, rates and counts as people read them (binary units, as file managers show them)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ def format_size(size_bytes: int | float) -> str:
             return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
+
+
+def counted(number: int, noun: str) -> str:
+    """'1 file', '3 files': a count with its noun in the right number (nouns that take an s)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def format_rate(size_bytes: int, elapsed_s: float) -> str:
