@@ -52,7 +52,7 @@ from zsync.configschema import MIN_TITLE_CHARS
 from zsync.errors import ConfigError, Problem
 from zsync.filecheck import MAX_FILE_BYTES, MAX_TOTAL_BYTES
 from zsync.loader import fromyaml
-from zsync.loader.nodes import DocumentError
+from zsync.loader.nodes import DocumentError, Node
 from zsync.loader.walk import Walker, shaped
 from zsync.models import Config
 
@@ -81,6 +81,11 @@ __all__ = [
     "resolve_token",
     "summarize",
 ]
+
+_ZENODO_JSON = (
+    "this is the metadata file of Zenodo's GitHub integration, not a zsync config: write a zenodo.yaml "
+    "(or zenodo.toml, zenodo.json) beside it, from the template in the README"
+)
 
 TOKEN_ENV_VAR = "ZENODO_TOKEN"  # noqa: S105 (a variable name, not a secret)
 
@@ -136,13 +141,37 @@ def load_config(path: Path, *, check_files: bool = True) -> Config:
     return parse_config(text, source=Path(path), check_files=check_files)
 
 
+def syntax_of(source: Path) -> str:
+    """The format of a config file, by its suffix: TOML (.toml), JSON (.json), else YAML."""
+    return _SYNTAX_BY_SUFFIX.get(Path(source).suffix.lower(), "YAML")
+
+
+_SYNTAX_BY_SUFFIX = {".toml": "TOML", ".json": "JSON"}
+
+
+def _compose(text: str, syntax: str) -> Node | None:
+    if syntax == "TOML":
+        from zsync.loader import fromtoml  # only for a .toml config: tomllib is not needed otherwise
+
+        return fromtoml.compose(text)
+    if syntax == "JSON":
+        from zsync.loader import fromjson
+
+        return fromjson.compose(text)
+    return fromyaml.compose(text)
+
+
 def parse_config(text: str, *, source: Path, check_files: bool = True) -> Config:
-    """Validate zenodo.yaml `text` as if read from `source` (relative paths resolve beside it)."""
+    """Validate config `text` as if read from `source` (relative paths resolve beside it); the format
+    (YAML, TOML or JSON) follows the suffix of `source`."""
     absolute = Path(os.path.abspath(Path(source).expanduser()))
-    walk = Walker(str(source), absolute.parent)
+    syntax = syntax_of(absolute)
+    walk = Walker(str(source), absolute.parent, syntax)
     values = None
     try:
-        root = fromyaml.compose(text)
+        if absolute.name == ".zenodo.json":
+            raise DocumentError(None, _ZENODO_JSON)
+        root = _compose(text, syntax)
     except DocumentError as exc:
         walk.add("", exc.line, exc.message)
     else:

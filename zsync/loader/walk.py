@@ -64,9 +64,10 @@ Deferred: TypeAlias = "Callable[[str], Iterable[Late]]"
 class Walker:
     """The state of one walk: the problems found, the line of each field, the deferred checks."""
 
-    def __init__(self, file: str, base: Path) -> None:
+    def __init__(self, file: str, base: Path, syntax: str = "YAML") -> None:
         self.file = file
         self.base = base  # relative paths in the document resolve against it
+        self.syntax = syntax  # the document's format (YAML, TOML, JSON), for messages about its syntax
         self.problems: list[Problem] = []
         self.lines: dict[str, int] = {}
         self.deferred: list[Deferred] = []
@@ -250,7 +251,7 @@ class Shape(Generic[_T_co]):
     before the others, which keeps the order of same-line messages as it always was.
     """
 
-    __slots__ = ("build", "by_key", "example", "keys", "order", "rows")
+    __slots__ = ("build", "by_key", "example", "fallback", "hints", "keys", "order", "rows")
 
     def __init__(
         self,
@@ -258,10 +259,16 @@ class Shape(Generic[_T_co]):
         example: str,
         build: Callable[[Record], _T_co | None],
         first: tuple[str, ...] = (),
+        hints: Mapping[str, str] | None = None,
+        fallback: str | None = None,
     ) -> None:
+        """`hints`: what to write instead of a known foreign key (another generation's name);
+        `fallback`: the hint of an unknown key nothing resembles (instead of listing the keys)."""
         self.rows = rows
         self.example = example
         self.build = build
+        self.hints: Mapping[str, str] = hints or {}
+        self.fallback = fallback
         self.keys = tuple(row.key for row in rows)
         self.by_key = {row.key: row for row in rows}
         self.order = tuple(self.by_key[key] for key in first) + tuple(
@@ -347,8 +354,14 @@ def _accepted_key(at: Cursor, key_node: Node, into: Record) -> str | None:
     path = join(at.path, key)
     keys = into.shape.keys
     if key not in keys:
-        guess = vocabulary.closest(key, keys)
-        hint = f"did you mean {guess!r}?" if guess else f"allowed here: {', '.join(keys)}"
+        hint = into.shape.hints.get(key)
+        if hint is None:
+            guess = vocabulary.closest(key, keys)
+            hint = (
+                f"did you mean {guess!r}?"
+                if guess
+                else into.shape.fallback or f"allowed here: {', '.join(keys)}"
+            )
         at.walk.add(path, line, f"unknown key {key!r}", hint)
         return None
     if key in into.entries:
