@@ -14,9 +14,9 @@ import pytest
 
 from zsync.config import load_config, parse_config
 from zsync.errors import ConfigError
-from zsync.models import Config
 from zsync.loader import fromjson, fromtoml
 from zsync.loader.nodes import DocumentError, Node
+from zsync.models import Config
 
 YAML = """\
 endpoint: https://sandbox.zenodo.org/api
@@ -124,7 +124,7 @@ def test_toml_problems_name_their_lines(tmp_path: Path) -> None:
     )
     text = text.replace('award = {title = "Ponds", number = "12"}', 'award = {title = "Ponds"}')
     assert _problems(tmp_path, "zenodo.toml", text) == [
-        '6: metadata.version: TOML reads 1.0 as the number 1.0, not as a version string '
+        "6: metadata.version: TOML reads 1.0 as the number 1.0, not as a version string "
         '(quote it: version = "1.0")',
         "12: metadata.creators[0].family: unknown key 'family' (did you mean 'family_name'?)",
         "19: metadata.funding[0].award.number: is required when the award has no id (Zenodo refuses an "
@@ -143,7 +143,7 @@ def test_toml_items_of_a_multi_line_array_keep_their_lines(tmp_path: Path) -> No
 def test_json_problems_name_their_lines(tmp_path: Path) -> None:
     text = JSON.replace('"version": "1.0.0"', '"version": 1.0').replace('"Some Lab"', "7")
     assert _problems(tmp_path, "zenodo.json", text) == [
-        '5: metadata.version: JSON reads 1.0 as the number 1.0, not as a version string '
+        "5: metadata.version: JSON reads 1.0 as the number 1.0, not as a version string "
         '(quote it: "version": "1.0")',
         "19: metadata.creators[0].affiliations[0].name: expected a string, got the number 7 "
         "(quote it to make it a string, for example 'Some Lab')",
@@ -194,7 +194,7 @@ def test_toml_scanner_follows_dotted_keys_quoted_keys_strings_and_nested_tables(
     text = (
         "# comment\n"  # 1
         'a.b.c = "x # not a comment"\n'  # 2
-        '"quoted.key" = \'y\'\n'  # 3
+        "\"quoted.key\" = 'y'\n"  # 3
         'multi = """\nline "two"\n"""\n'  # 4-6
         "when = 1979-05-27 07:32:00Z\n"  # 7
         "[[t]]\n"  # 8

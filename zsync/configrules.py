@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from zsync import filecheck, identifiers, vocabulary
 from zsync.loader.walk import (
+    INVALID,
     Cursor,
     Parser,
     Record,
@@ -33,7 +37,7 @@ from zsync.loader.walk import (
     sequence,
     string,
 )
-from zsync.models import Access, Affiliation, Award, Creator, Funding, RelatedIdentifier
+from zsync.models import Access, Affiliation, Award, Creator, Funding, Reference, RelatedIdentifier
 
 DEFAULT_RECORD_ID_FILE = ".zenodo-record-id.txt"
 KNOWN_ENDPOINTS = ("https://zenodo.org/api", "https://sandbox.zenodo.org/api")
@@ -217,14 +221,18 @@ def _unique_name(at: Cursor, text: str, path: Path, seen: dict[str, tuple[str, s
 # --------------------------------------------------------------------------- metadata values
 
 
+_QUOTED_VERSION = {"TOML": 'version = "{}"', "JSON": '"version": "{}"'}
+
+
 def version(at: Cursor) -> str | None:
     """`version` must be a string: `version: 1.0` is a float, refused with the hint to quote it."""
     ok, value = scalar(at)
     if ok and isinstance(value, int | float | date) and not isinstance(value, bool):
         written = at.node.text()
+        quoted = _QUOTED_VERSION.get(at.walk.syntax, "version: '{}'").format(written)
         at.add(
-            f"YAML reads {written} as {describe(value)}, not as a version string",
-            f"quote it: version: '{written}'",
+            f"{at.walk.syntax} reads {written} as {describe(value)}, not as a version string",
+            f"quote it: {quoted}",
         )
         return None
     return string(at, example="version: '1.0.0'")
@@ -509,3 +517,281 @@ def single_scheme(found: Record) -> tuple[str, str] | None:
         return None
     scheme, value = next(found.each())
     return None if value is None else (scheme, value)
+
+
+# --------------------------------------------------------------------------- #12: metadata extras
+
+
+def one_or_many(item: Parser[Any], example: str) -> Parser[tuple[Any, ...]]:
+    """One value or a list of them (stepup-reprep 4.x accepts both), as a tuple; fails on a problem."""
+
+    def parse(at: Cursor) -> tuple[Any, ...] | None:
+        start = at.walk.mark()
+        cursors = [at] if at.node.kind != "sequence" else sequence(at, example) or []
+        values = [item(cursor) for cursor in cursors]
+        if at.walk.mark() > start:
+            return None
+        return tuple(value for value in values if value is not None)
+
+    return parse
+
+
+def vocabulary_id(
+    ids: Callable[[], tuple[str, ...]], what: str, suggest: Callable[[str], str | None] | None = None
+) -> Parser[str]:
+    """An id of one of Zenodo's vocabularies (loaded on first use); "did you mean" otherwise."""
+
+    def parse(at: Cursor) -> str | None:
+        text = string(at, example=f"'{ids()[0]}'")
+        if text is None:
+            return None
+        if text in ids():
+            return text
+        guess = (suggest(text) if suggest else None) or vocabulary.closest(text, ids())
+        hint = f"did you mean {guess!r}?" if guess else None
+        at.add(f"{text!r} is not a known {what}", hint)
+        return None
+
+    return parse
+
+
+def language(at: Cursor) -> str | None:
+    """An ISO 639-3 id from Zenodo's `languages` vocabulary; 'en', 'English', 'ENG' get 'eng' suggested."""
+    text = string(at, example="'eng'")
+    if text is None:
+        return None
+    if text in vocabulary.languages():
+        return text
+    guess = vocabulary.language_suggestion(text)
+    hint = (
+        f"write {guess!r} ({vocabulary.languages()[guess]})" if guess else "an ISO 639-3 code such as 'eng'"
+    )
+    at.add(f"{text!r} is not an ISO 639-3 language id Zenodo knows", hint)
+    return None
+
+
+def programming_language(at: Cursor) -> str | None:
+    return vocabulary_id(
+        vocabulary.programming_languages,
+        "programming language on Zenodo",
+        lambda text: vocabulary.programming_language_titles().get(text.lower()),
+    )(at)
+
+
+_EDTF_DAY = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def _real_day(text: str) -> bool:
+    pieces = [int(piece) for piece in text.split("-")]
+    try:
+        date(pieces[0], *[*pieces[1:], 1, 1][:2])
+    except ValueError:
+        return False
+    return True
+
+
+def edtf(example: str, *, interval: bool = True) -> Parser[str]:
+    """An EDTF level-0 date (YYYY, YYYY-MM, YYYY-MM-DD; a YAML date is taken as written) or, with
+    `interval`, two of them as `start/end`: what Zenodo's date fields accept."""
+
+    def parse(at: Cursor) -> str | None:
+        ok, value = scalar(at)
+        if value is INVALID:
+            return None
+        if ok and isinstance(value, date):
+            return value.isoformat()[:10]
+        text = string(at, example)
+        if text is None:
+            return None
+        parts = text.split("/") if interval else [text]
+        days = len(parts) <= 2 and all(_EDTF_DAY.fullmatch(part) and _real_day(part) for part in parts)
+        if days and (len(parts) == 1 or parts[0] <= parts[1]):
+            return text
+        shape = "YYYY-MM-DD, YYYY-MM or YYYY" + (", or start/end" if interval else "")
+        at.add(f"{text!r} is not a date Zenodo accepts ({shape})", f"for example {example}")
+        return None
+
+    return parse
+
+
+def contributor(found: Record) -> Creator | None:
+    """A creator (person or organisation) with a role from Zenodo's list."""
+    role = found.get("role")
+    person = creator(found)
+    if person is None or role is None:
+        return None
+    return replace(person, role=role)
+
+
+def reference(item: Parser[Reference]) -> Parser[Reference]:
+    """A reference: the citation as text, or a mapping {reference, scheme, identifier}."""
+
+    def parse(at: Cursor) -> Reference | None:
+        if at.node.kind == "mapping":
+            return item(at)
+        text = string(at, example="'Doe, J. (2024). A paper. Journal, 1, 2-3.'")
+        return None if text is None else Reference(text)
+
+    return parse
+
+
+def reference_entry(found: Record) -> Reference | None:
+    text = found.get("reference")
+    if not found.has("identifier"):
+        if found.has("scheme"):
+            found.add("is required with a scheme", "or remove the scheme", key="identifier")
+            return None
+        return None if text is None else Reference(text)
+    pair = identifier_with_scheme(found)
+    return None if text is None or pair is None else Reference(text, *pair)
+
+
+def award_identifier(found: Record) -> tuple[str, str] | None:
+    """`{scheme: identifier}` (zsync, stepup-reprep 3.x) or `{identifier, scheme}` (4.x; the scheme
+    may be left out, and is then the one Zenodo would detect)."""
+    if not found.has("identifier"):
+        return single_scheme(found)
+    others = [key for key in found.entries if key not in ("identifier", "scheme")]
+    if others:
+        found.at(others[0]).add("write either {identifier, scheme} or {scheme: identifier}, not both")
+        return None
+    return identifier_with_scheme(found)
+
+
+def identifier_with_scheme(found: Record) -> tuple[str, str] | None:
+    """(scheme, identifier) of `{identifier, scheme?}`: the identifier checked against its scheme."""
+    at = found.at("identifier")
+    text = string(at, example="'https://example.org/award/1234'")
+    if text is None:
+        return None
+    scheme = found.get("scheme") if found.has("scheme") else identifiers.detect_scheme(text)
+    if scheme is None:
+        if not found.has("scheme"):
+            at.add(f"cannot tell the scheme of {text!r}", "give it: scheme: doi, url, ...")
+        return None
+    value = identifier(at, partial(identifiers.normalize_identifier, scheme), text)
+    return None if value is None else (scheme, value)
+
+
+def description(at: Cursor) -> str | None:
+    """The description inline, as HTML (at least 3 characters, as Zenodo wants)."""
+    return string(at, example="description: '<p>What the dataset holds.</p>'", min_chars=3)
+
+
+# --------------------------------------------------------------------------- #12: custom fields
+
+# The keys of `custom_fields` (stepup-reprep 4.x's names) -> Zenodo's custom fields; the domain
+# fields (`dwc:family`, ...) are written with Zenodo's own names.
+CUSTOM_FIELD_KEYS = {
+    "code_repository": "code:codeRepository",
+    "development_status": "code:developmentStatus",
+    "programming_languages": "code:programmingLanguage",
+    "rights_holder": "dc:rightsHolder",
+    "journal": "journal:journal",
+    "meeting": "meeting:meeting",
+    "imprint": "imprint:imprint",
+    "thesis": "thesis:thesis",
+}
+
+
+def present(found: Record) -> dict[str, Any] | None:
+    """A nested custom field (journal, meeting, ...) as sent: the keys given, in the table's order."""
+    values = found.values()
+    if values is None:
+        return None
+    return {key: value for key, value in values.items() if value not in (None, ())}
+
+
+def custom_fields(found: Record) -> dict[str, Any] | None:
+    """The custom fields as sent, keyed by Zenodo's names; None after a problem."""
+    values = found.values()
+    if values is None:
+        return None
+    return {CUSTOM_FIELD_KEYS.get(key, key): value for key, value in values.items() if found.has(key)}
+
+
+def vocabulary_ref(parse: Parser[str]) -> Parser[dict[str, str]]:
+    """A vocabulary id as Zenodo takes it: {"id": ...}."""
+
+    def wrapped(at: Cursor) -> dict[str, str] | None:
+        value = parse(at)
+        return None if value is None else {"id": value}
+
+    return wrapped
+
+
+def number(at: Cursor) -> float | int | None:
+    ok, value = scalar(at)
+    if value is INVALID:
+        return None
+    if not ok or isinstance(value, bool) or not isinstance(value, int | float):
+        at.add(f"expected a number, got {describe(value)}", "for example 51.05")
+        return None
+    return value
+
+
+def integer(at: Cursor) -> int | None:
+    ok, value = scalar(at)
+    if value is INVALID:
+        return None
+    if not ok or isinstance(value, bool) or not isinstance(value, int):
+        at.add(f"expected a whole number, got {describe(value)}", "for example 250")
+        return None
+    return value
+
+
+def iso_day(at: Cursor) -> str | None:
+    """A full date YYYY-MM-DD (Zenodo's ISODateString fields)."""
+    text = edtf("'2024-06-15'", interval=False)(at)
+    if text is not None and len(text) != 10:
+        at.add(f"{text!r} is not a full date", "write YYYY-MM-DD, for example '2024-06-15'")
+        return None
+    return text
+
+
+def top(found: Record) -> dict[str, Any] | None:
+    """The fields of `Config`, once the rules between top-level keys hold: the code repository and
+    the description are each given once."""
+    values = found.values()
+    if values is None:
+        return None
+    walk = found.cursor.walk
+    custom = dict(values["custom_fields"])
+    repository = custom.pop("code:codeRepository", None)
+    ok = True
+    if repository is not None:
+        if found.has("code_repository"):
+            line = walk.lines.get("custom_fields.code_repository")
+            walk.add(
+                "custom_fields.code_repository",
+                line,
+                f"also given as code_repository on line {found.at('code_repository').line}",
+                "keep one of them (stepup-reprep 4.x moved it into custom_fields)",
+            )
+            ok = False
+        values["code_repository"] = repository
+    values["custom_fields"] = MappingProxyType(custom)
+    metadata = values["metadata"]
+    if metadata.description is not None and values["path_readme"] is not None:
+        walk.add(
+            "metadata.description",
+            walk.lines.get("metadata.description"),
+            f"also given by path_readme on line {found.at('path_readme').line}",
+            "keep one of them",
+        )
+        ok = False
+    return values if ok else None
+
+
+def identifier_dicts(item: Parser[tuple[str, str]]) -> Parser[tuple[dict[str, str], ...]]:
+    """A list of identifiers as sent: [{"scheme", "identifier"}]; fails on any problem."""
+    example = "for example [{scheme: doi, identifier: 10.1234/abc}]"
+
+    def parse(at: Cursor) -> tuple[dict[str, str], ...] | None:
+        start = at.walk.mark()
+        pairs = [item(cursor) for cursor in sequence(at, example) or ()]
+        if at.walk.mark() > start:
+            return None
+        return tuple({"scheme": pair[0], "identifier": pair[1]} for pair in pairs if pair is not None)
+
+    return parse
