@@ -25,7 +25,7 @@ SHARED_CHECKER = HERE.parent.parent / "shared" / "tools" / "invenio_schema_check
 VOCAB = HERE.parent / "zsync" / "vocab"
 
 
-def _load_shared():  # type: ignore[no-untyped-def]
+def _load_shared():
     spec = importlib.util.spec_from_file_location("invenio_schema_check", SHARED_CHECKER)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -33,7 +33,7 @@ def _load_shared():  # type: ignore[no-untyped-def]
     return module
 
 
-def _domain_fields():  # type: ignore[no-untyped-def]
+def _domain_fields():
     from invenio_records_resources.services.custom_fields import (
         BaseCF,
         DoubleCF,
@@ -48,11 +48,11 @@ def _domain_fields():  # type: ignore[no-untyped-def]
 
     class RelationshipListCF(BaseCF):  # the shape of zenodo-rdm's field of that name
         @property
-        def mapping(self):  # type: ignore[no-untyped-def]
+        def mapping(self):
             return {"type": "nested"}
 
         @property
-        def field(self):  # type: ignore[no-untyped-def]
+        def field(self):
             return fields.List(
                 fields.Nested(
                     {
@@ -77,8 +77,8 @@ def _domain_fields():  # type: ignore[no-untyped-def]
     ]
 
 
-def zenodo_app(base_make_app):  # type: ignore[no-untyped-def]
-    def make_app():  # type: ignore[no-untyped-def]
+def zenodo_app(base_make_app):
+    def make_app():
         from invenio_rdm_records.contrib.codemeta import CODEMETA_CUSTOM_FIELDS, CODEMETA_NAMESPACE
         from invenio_rdm_records.contrib.imprint import IMPRINT_CUSTOM_FIELDS, IMPRINT_NAMESPACE
         from invenio_rdm_records.contrib.journal import JOURNAL_CUSTOM_FIELDS, JOURNAL_NAMESPACE
@@ -121,7 +121,7 @@ def _ids(name: str) -> set[str]:
     return set(json.loads((VOCAB / name).read_text()))
 
 
-def extra_vocabulary_errors(doc: dict) -> list[dict]:  # type: ignore[type-arg]
+def extra_vocabulary_errors(doc: dict) -> list[dict]:
     md, custom = doc.get("metadata") or {}, doc.get("custom_fields") or {}
     checks = [
         (f"metadata.languages.{i}.id", (x or {}).get("id"), "languages.json")
@@ -171,7 +171,7 @@ def main(argv: list[str]) -> int:
     shared.make_app = zenodo_app(shared.make_app)
     base_check = shared.Checker.check
 
-    def check(self, doc):  # type: ignore[no-untyped-def]
+    def check(self, doc):
         return base_check(self, doc) + (extra_vocabulary_errors(doc) if isinstance(doc, dict) else [])
 
     shared.Checker.check = check

@@ -108,6 +108,16 @@ def _check_host(value: str, parts: SplitResult, host: str) -> tuple[str | None, 
     return f"{scheme}://{netloc}{path}", "", None
 
 
+def endpoint_required(walk: Walker) -> str:
+    """The hint of a missing endpoint; stepup-reprep 4.x used the sandbox then, zsync asks."""
+    if walk.generation == "4.x":
+        return (
+            "stepup-reprep 4.x used the sandbox when it was missing; zsync never guesses where to publish: "
+            "write endpoint: https://sandbox.zenodo.org/api to keep that, or https://zenodo.org/api"
+        )
+    return "for example endpoint: https://sandbox.zenodo.org/api"
+
+
 def endpoint(at: Cursor) -> str | None:
     text = string(at, example="endpoint: https://sandbox.zenodo.org/api")
     if text is None:
@@ -158,6 +168,9 @@ def readme(at: Cursor) -> Path | None:
     text = string(at, example="path_readme: zenodo.md")
     if text is None:
         return None
+    if at.walk.argument_description is not None:
+        at.add("the description is also given with --description", "keep one of them")
+        return None
     path = resolve(at.walk, text)
     if path.suffix.lower() not in README_SUFFIXES:
         at.add(
@@ -169,26 +182,62 @@ def readme(at: Cursor) -> Path | None:
     return path
 
 
+def argument_readme(top: Record) -> Path | None:
+    """`path_readme` when the config has none: the file given with --description, if any."""
+    at = top.cursor.walk.argument_description
+    return None if at is None else readme(at)
+
+
+_PATHS_EXAMPLE = "for example paths: [data/measurements.csv]"
+
+
+def paths_required(walk: Walker) -> str | None:
+    """The hint of a missing `paths`; None when the files are given as arguments instead."""
+    if walk.argument_files is not None:
+        return None
+    if walk.generation == "4.x":
+        return (
+            "stepup-reprep 4.x took the files as arguments: zsync sync CONFIG FILE... does too; "
+            "or list them here, paths: [data/measurements.csv]"
+        )
+    return _PATHS_EXAMPLE
+
+
 def paths(at: Cursor) -> tuple[Path, ...] | None:
-    """The data files: at least one, at most `MAX_FILES`, unique base names (Zenodo has no folders)."""
-    example = "for example paths: [data/measurements.csv]"
-    items = sequence(at, example)
+    """The data files: at least one, at most `MAX_FILES`, unique base names (Zenodo has no folders);
+    the files given as arguments come after the config's."""
+    items = sequence(at, _PATHS_EXAMPLE)
     if items is None:
         return None
-    if not items:
-        at.add("lists no files; Zenodo needs at least one file", example)
+    extra = _argument_items(at.walk)
+    if not items and not extra:
+        at.add("lists no files; Zenodo needs at least one file", _PATHS_EXAMPLE)
         return None
+    return _data_paths(at, items + extra)
+
+
+def argument_paths(top: Record) -> tuple[Path, ...] | None:
+    """`paths` when the config has none: the files given as arguments (or None: it was required)."""
+    at = top.cursor.walk.argument_files
+    return None if at is None else _data_paths(at, _argument_items(top.cursor.walk))
+
+
+def _argument_items(walk: Walker) -> list[Cursor]:
+    return [] if walk.argument_files is None else sequence(walk.argument_files, "") or []
+
+
+def _data_paths(at: Cursor, items: list[Cursor]) -> tuple[Path, ...]:
     result: list[Path] = []
-    seen: dict[str, tuple[str, str]] = {}
+    seen: dict[str, tuple[str, str, Path]] = {}
     files: list[filecheck.DataFile] = []
     for item in items:
         text = string(item, example="data/measurements.csv")
         if text is None:
             continue
-        path = resolve(at.walk, text)
+        path = resolve(item.walk, text)
         result.append(path)
         if _unique_name(item, text, path, seen):
-            files.append((at.walk.spot(item.path, item.line), text, path))
+            files.append((item.walk.spot(item.path, item.line), text, path))
     if len(result) > MAX_FILES:
         at.add(
             f"lists {len(result)} files; Zenodo allows at most {MAX_FILES} per record",
@@ -198,12 +247,12 @@ def paths(at: Cursor) -> tuple[Path, ...] | None:
     return tuple(result)
 
 
-def _unique_name(at: Cursor, text: str, path: Path, seen: dict[str, tuple[str, str]]) -> bool:
+def _unique_name(at: Cursor, text: str, path: Path, seen: dict[str, tuple[str, str, Path]]) -> bool:
     """Whether the file's name is new (and short enough: reported, but the file is still checked)."""
     key = path.name
     if key in seen:
-        first_field, first_text = seen[key]
-        if resolve(at.walk, first_text) == path:
+        first_field, first_text, first_path = seen[key]
+        if first_path == path:
             at.add(f"{text!r} is listed twice (also {first_field})")
         else:
             at.add(
@@ -212,7 +261,7 @@ def _unique_name(at: Cursor, text: str, path: Path, seen: dict[str, tuple[str, s
                 "rename one of them, or put them in a zip archive",
             )
         return False
-    seen[key] = (at.path, text)
+    seen[key] = (at.path, text, path)
     if len(key) > MAX_KEY_CHARS:
         at.add(f"the file name is {len(key)} characters; Zenodo allows {MAX_KEY_CHARS}")
     return True
@@ -773,10 +822,15 @@ def top(found: Record) -> dict[str, Any] | None:
     values["custom_fields"] = MappingProxyType(custom)
     metadata = values["metadata"]
     if metadata.description is not None and values["path_readme"] is not None:
+        where = (
+            f"by path_readme on line {found.at('path_readme').line}"
+            if found.has("path_readme")
+            else "with --description"
+        )
         walk.add(
             "metadata.description",
             walk.lines.get("metadata.description"),
-            f"also given by path_readme on line {found.at('path_readme').line}",
+            f"also given {where}",
             "keep one of them",
         )
         ok = False
@@ -795,3 +849,13 @@ def identifier_dicts(item: Parser[tuple[str, str]]) -> Parser[tuple[dict[str, st
         return tuple({"scheme": pair[0], "identifier": pair[1]} for pair in pairs if pair is not None)
 
     return parse
+
+
+def record_ids_file(at: Cursor) -> Path | None:
+    """stepup-reprep 1.x's `path_versions`: a JSON file {version: record id}, checked when it exists."""
+    text = string(at, example="path_versions: .zenodo-versions.json")
+    if text is None:
+        return None
+    found = resolve(at.walk, text)
+    at.walk.defer(partial(filecheck.record_ids_by_version, at.walk.spot(at.path, at.line), found))
+    return found

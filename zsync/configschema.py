@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 
 from zsync import configrules as rules
-from zsync import identifiers, vocabulary
+from zsync import identifiers, stepup, vocabulary
 from zsync.loader.walk import (
     Parser,
     Row,
@@ -97,6 +97,10 @@ CREATOR: Shape[Creator] = Shape(
     ),
     example="for example {family_name: Doe, given_name: Jane}",
     build=rules.creator,
+    hints={
+        "affiliation": "that is stepup-reprep 1.x's key; write affiliations: [{name: Some Lab}]",
+        "orcid": "that is stepup-reprep 1.x's key; write identifiers: {orcid: '0000-0002-1825-0097'}",
+    },
 )
 
 RELATED: Shape[RelatedIdentifier] = Shape(
@@ -271,6 +275,7 @@ METADATA: Shape[Metadata] = Shape(
     example="see the template in the README",
     build=model(Metadata, license="licenses"),
     first=("title", "version", "resource_type"),
+    hints={"upload_type": "that is stepup-reprep 1.x's name for resource_type; keep resource_type only"},
 )
 
 ACCESS: Shape[Access] = Shape(
@@ -413,16 +418,96 @@ CUSTOM_FIELDS: Shape[dict[str, Any]] = Shape(
 TOP: Shape[dict[str, Any]] = Shape(
     (
         Row("path_record_id", rules.record_id_file, fill=rules.default_record_id_file),
-        Row("endpoint", rules.endpoint, required="for example endpoint: https://sandbox.zenodo.org/api"),
+        Row("endpoint", rules.endpoint, required=rules.endpoint_required),
         Row("path_token", rules.local_path("path_token: ~/.config/zenodo-token.txt")),
         Row("metadata", shaped(METADATA), required="see the template in the README"),
         Row("code_repository", checked(identifiers.check_http_url, "https://github.com/example/repo")),
-        Row("path_readme", rules.readme),
-        Row("paths", rules.paths, required="for example paths: [data/measurements.csv]"),
+        Row("path_readme", rules.readme, fill=rules.argument_readme),
+        Row("paths", rules.paths, required=rules.paths_required, fill=rules.argument_paths),
         Row("access", shaped(ACCESS), default=Access()),
         Row("custom_fields", shaped(CUSTOM_FIELDS), default={}),
     ),
     example="see the template in the README",
     build=rules.top,  # the fields of `Config`; zsync.config adds where they came from
     first=("endpoint", "metadata"),
+    hints={"record_id": "write the record id into the file path_record_id names (one number)"},
+)
+
+
+# --------------------------------------------------------------------------- stepup-reprep 1.x
+
+# stepup-reprep 1.3.0 to 3.0.5 (Zenodo's legacy deposit API); see zsync.stepup. Read into the same
+# Config: upload_type is the resource type, creators are persons with one affiliation by name.
+
+CREATOR_1X: Shape[Creator] = Shape(
+    (
+        Row("name", text("name: 'Doe, Jane'"), required="for example name: 'Doe, Jane'"),
+        Row("affiliation", text("affiliation: Some Lab")),
+        Row("orcid", checked(identifiers.normalize_orcid, "'0000-0002-1825-0097'")),
+    ),
+    example="for example {name: 'Doe, Jane', affiliation: Some Lab}",
+    build=stepup.creator_1x,
+    hints=stepup.foreign_1x(
+        family_name="name: 'Family, Given'",
+        given_name="name: 'Family, Given'",
+        identifiers="orcid: '0000-0002-1825-0097'",
+        affiliations="one affiliation: Some Lab",
+        type="only persons",
+    ),
+    fallback=stepup.LOOKS_1X,
+)
+
+METADATA_1X: Shape[Metadata] = Shape(
+    (
+        METADATA.by_key["title"],
+        METADATA.by_key["version"],
+        Row("license", rules.licenses, required="for example license: cc-by-4.0"),
+        Row(
+            "upload_type",
+            one_of(vocabulary.LEGACY_UPLOAD_TYPES, "upload type"),
+            required="for example upload_type: dataset",
+        ),
+        Row(
+            "creators",
+            list_of(
+                shaped(CREATOR_1X),
+                "for example creators: [{name: 'Doe, Jane', affiliation: Some Lab}]",
+                empty="lists no creators; Zenodo needs at least one",
+            ),
+            required="for example creators: [{name: 'Doe, Jane', affiliation: Some Lab}]",
+            default=(),
+        ),
+        Row("description", rules.description),
+        Row("keywords", METADATA.by_key["keywords"].parse, default=()),  # 1.x dropped them; zsync sends them
+    ),
+    example="see stepup-reprep 1.x's template, or convert the file with `zsync migrate`",
+    build=stepup.metadata_1x,
+    first=("title", "version", "upload_type"),
+    hints=stepup.foreign_1x(resource_type="upload_type"),
+    fallback=stepup.LOOKS_1X,
+)
+
+TOP_1X: Shape[dict[str, Any]] = Shape(
+    (
+        Row(
+            "path_versions",
+            rules.record_ids_file,
+            required="for example path_versions: .zenodo-versions.json",
+        ),
+        TOP.by_key["endpoint"],
+        TOP.by_key["path_token"],
+        Row("metadata", shaped(METADATA_1X), required="see stepup-reprep 1.x's template"),
+        TOP.by_key["path_readme"],
+        TOP.by_key["paths"],
+    ),
+    example="see stepup-reprep 1.x's template, or convert the file with `zsync migrate`",
+    build=stepup.top_1x,
+    first=("endpoint", "metadata"),
+    hints=stepup.foreign_1x(
+        path_record_id="path_versions (give one of them)",
+        code_repository="no code repository",
+        access="no access settings",
+        custom_fields="no custom fields",
+    ),
+    fallback=stepup.LOOKS_1X,
 )

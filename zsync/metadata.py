@@ -469,6 +469,9 @@ def _normalise_identifier(scheme: str, identifier: str) -> str:
     if scheme == "issn":
         compact = value.replace(" ", "").replace("-", "").upper()
         return f"{compact[:4]}-{compact[4:]}"
+    if scheme == "isni":
+        # The server keeps an ISNI as sent; stepup-reprep sent it with spaces, zsync without.
+        return re.sub(r"[\s-]", "", value).upper()
     return value
 
 

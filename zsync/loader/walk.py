@@ -41,17 +41,19 @@ def join(path: str, key: str) -> str:
 
 
 class Spot:
-    """Where a late problem goes: its field and line, and its position among the walk's problems."""
+    """Where a late problem goes: its field and line, and its position among the walk's problems.
+    `file` names where the field was written when that is not the walk's file (the command line)."""
 
-    __slots__ = ("line", "path", "position")
+    __slots__ = ("file", "line", "path", "position")
 
-    def __init__(self, path: str, line: int | None, position: int) -> None:
+    def __init__(self, path: str, line: int | None, position: int, file: str | None = None) -> None:
         self.path = path
         self.line = line
         self.position = position
+        self.file = file
 
     def problem(self, file: str, message: str, hint: str | None = None) -> Late:
-        return self.position, problem(file, self.line, self.path, message, hint)
+        return self.position, problem(self.file or file, self.line, self.path, message, hint)
 
 
 Late: TypeAlias = "tuple[int, Problem]"
@@ -71,6 +73,11 @@ class Walker:
         self.problems: list[Problem] = []
         self.lines: dict[str, int] = {}
         self.deferred: list[Deferred] = []
+        # What rows may need beyond the document: the stepup-reprep generation it was written for
+        # (for hints), and values given as command-line arguments (see `ArgumentWalker`).
+        self.generation: str | None = None
+        self.argument_files: Cursor | None = None
+        self.argument_description: Cursor | None = None
 
     def add(self, path: str, line: int | None, message: str, hint: str | None = None) -> None:
         self.problems.append(problem(self.file, line, path, message, hint))
@@ -94,6 +101,22 @@ class Walker:
 
     def root(self, node: Node) -> Cursor:
         return Cursor(self, node, "", 1)
+
+
+class ArgumentWalker(Walker):
+    """The part of a config given as command-line arguments (data files, a description): problems
+    about it name the command line, without a line, in the same list and order as the config's."""
+
+    def __init__(self, parent: Walker, base: Path, label: str = "command line") -> None:
+        super().__init__(label, base, parent.syntax)
+        self.problems = parent.problems
+        self.deferred = parent.deferred
+
+    def add(self, path: str, line: int | None, message: str, hint: str | None = None) -> None:
+        super().add(path, None, message, hint)
+
+    def spot(self, path: str, line: int | None) -> Spot:
+        return Spot(path, None, self.mark(), self.file)
 
 
 class Cursor:
@@ -222,7 +245,8 @@ def identifier(at: Cursor, check: Callable[[str], str], text: str | None) -> str
 class Row:
     """One key of a mapping: how to read its value, whether it is required, what it is when absent.
 
-    `required` is None for an optional key, else the hint of its "is required" problem; `fill`
+    `required` is None for an optional key, else the hint of its "is required" problem (or a
+    function of the walk giving that hint, None when the key is not required in this walk); `fill`
     computes the value of an absent key when a constant `default` will not do.
     """
 
@@ -232,7 +256,7 @@ class Row:
         self,
         key: str,
         parse: Parser[Any],
-        required: str | None = None,
+        required: str | Callable[[Walker], str | None] | None = None,
         default: Any = None,
         fill: Callable[[Record], Any] | None = None,
     ) -> None:
@@ -340,7 +364,9 @@ def record(at: Cursor, shape: Shape[Any]) -> Record | None:
             at.walk.lines[path] = key_node.line
     for row in shape.rows:
         if row.required is not None and row.key not in result.entries:
-            result.add("is required", row.required, key=row.key)
+            hint = row.required(at.walk) if callable(row.required) else row.required
+            if hint is not None:
+                result.add("is required", hint, key=row.key)
     return result
 
 
