@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -347,6 +348,18 @@ def _remote(emulator: Emulator, record_id: str) -> dict[str, Any]:
     return draft
 
 
+def _sync_4x(target: Path, arguments: list[str]) -> subprocess.CompletedProcess[str]:
+    """`zsync sync CONFIG FILE...` from the config's folder, with the token where 4.x read it."""
+    return run_zsync(
+        "sync",
+        target.name,
+        *arguments,
+        cwd=target.parent,
+        token=None,
+        extra_env={"REPREP_ZENODO_TOKEN": TOKEN},
+    )
+
+
 @pytest.mark.parametrize("stem", sorted(ARGUMENTS_4X))
 def test_4x_sync_with_its_arguments_makes_the_record_4x_would(
     tmp_path: Path, emulator: Emulator, stem: str
@@ -355,15 +368,7 @@ def test_4x_sync_with_its_arguments_makes_the_record_4x_would(
     config = _config("4.x", stem)
     target = _lay_out(tmp_path, config, arguments=files, endpoint=emulator.url)
     arguments = [*files, *(["--description", description] if description else [])]
-    # stepup-reprep 4.x read the token from REPREP_ZENODO_TOKEN; so does zsync.
-    proc = run_zsync(
-        "sync",
-        target.name,
-        *arguments,
-        cwd=target.parent,
-        token=None,
-        extra_env={"REPREP_ZENODO_TOKEN": TOKEN},
-    )
+    proc = _sync_4x(target, arguments)
     assert proc.returncode == 0, proc.stderr
     record_id = (target.parent / ".zenodo-record-id.txt").read_text().strip()
     remote = _remote(emulator, record_id)
@@ -389,14 +394,7 @@ def test_4x_sync_with_its_arguments_makes_the_record_4x_would(
         (identifier,) = remote["metadata"]["funding"][0]["award"]["identifiers"]
         assert identifier["scheme"] == "url"
     emulator.clear_log()
-    again = run_zsync(
-        "sync",
-        target.name,
-        *arguments,
-        cwd=target.parent,
-        token=None,
-        extra_env={"REPREP_ZENODO_TOKEN": TOKEN},
-    )
+    again = _sync_4x(target, arguments)
     assert again.returncode == 0, again.stderr
     assert mutations(emulator) == []
 

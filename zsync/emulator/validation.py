@@ -419,10 +419,7 @@ def _check_date(item: Any, path: str, errors: _Errors) -> Any:
     kept = dict(item)
     if not isinstance(item.get("date"), str) or not is_edtf_date(item["date"]):
         errors.add(f"{path}.date", "Please provide a valid date or interval.")
-    if "type" not in item:
-        errors.add(f"{path}.type", REQUIRED)
-    else:
-        kept["type"] = _titled(item["type"], f"{path}.type", "datetypes", errors)
+    _typed(item, kept, path, "datetypes", errors)
     return kept
 
 
@@ -437,11 +434,16 @@ def _check_description(item: Any, path: str, errors: _Errors) -> Any:
         errors.add(f"{path}.description", "Shorter than minimum length 3.")
     else:
         kept["description"] = sanitize_html(text)
+    _typed(item, kept, path, "descriptiontypes", errors)
+    return kept
+
+
+def _typed(item: dict[str, Any], kept: dict[str, Any], path: str, vocabulary: str, errors: _Errors) -> None:
+    """The required `type` of a date or description, a vocabulary reference (the server adds its title)."""
     if "type" not in item:
         errors.add(f"{path}.type", REQUIRED)
     else:
-        kept["type"] = _titled(item["type"], f"{path}.type", "descriptiontypes", errors)
-    return kept
+        kept["type"] = _titled(item["type"], f"{path}.type", vocabulary, errors)
 
 
 def _check_reference(item: Any, path: str, errors: _Errors) -> Any:
