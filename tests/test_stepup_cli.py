@@ -15,9 +15,9 @@ import pytest
 from test_entrypoint import TOKEN, Workspace, workspace  # noqa: F401 (the fixture)
 
 from zsync import cli, github
-from zsync.config import load_config, resolve_token, unread_token_variables
+from zsync.config import Arguments, load_config, resolve_token, unread_token_variables
 from zsync.emulator import Emulator
-from zsync.errors import ConfigError
+from zsync.errors import ConfigError, UsageError
 from zsync.migrate import migrate
 
 CONFIG = """\
@@ -356,3 +356,27 @@ def test_migrate_refuses_what_cannot_be_carried_over(tmp_path: Path) -> None:
     text = ONE_X.replace("'Doe, Jane'", "'Jane Doe'")
     with pytest.raises(ConfigError, match="write name: 'Doe, Jane'"):
         migrate(text, source=_one_x(tmp_path))
+
+
+def test_migrate_writes_a_layout_it_cannot_edit_anew(tmp_path: Path) -> None:
+    path = _one_x(tmp_path)
+    flow = (
+        "{path_versions: .zenodo-versions.json, endpoint: 'https://sandbox.zenodo.org/api', "
+        "path_token: t.txt, metadata: {title: Drink a coffee, version: '1.0.0', license: cc-by-4.0, "
+        "upload_type: dataset, creators: [{name: 'Doe, Jane', affiliation: Lab, "
+        "orcid: '0000-0002-1825-0097'}]}, "
+        "paths: [README.txt]}\n"
+    )
+    path.write_text(flow)
+    migration = migrate(flow, source=path)
+    assert "the file was written out anew, without its comments" in migration.changes[-1]
+    new = load_config(_write(tmp_path / "new.yaml", migration.text))
+    assert new.metadata == load_config(path).metadata
+    assert new.metadata.creators[0].identifiers == (("orcid", "0000-0002-1825-0097"),)
+
+
+def test_migrate_of_a_1x_file_takes_no_arguments(tmp_path: Path) -> None:
+    path = _one_x(tmp_path)
+    (tmp_path / "more.txt").write_text("more\n")
+    with pytest.raises(UsageError, match=r"1\.x took no files"):
+        migrate(ONE_X, source=path, arguments=Arguments(("more.txt",), base=tmp_path))

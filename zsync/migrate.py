@@ -25,7 +25,7 @@ from typing import Any
 from zsync import stepup
 from zsync.config import Arguments, parse_config, syntax_of
 from zsync.configrules import DEFAULT_RECORD_ID_FILE, KNOWN_ENDPOINTS
-from zsync.errors import ConfigError, UsageError
+from zsync.errors import ConfigError, UsageError, ZsyncError
 from zsync.loader import fromyaml
 from zsync.models import Config
 
@@ -73,6 +73,11 @@ def migrate(text: str, *, source: Path, arguments: Arguments | None = None) -> M
     text = _with_endpoint(text, source, syntax, arguments, changes)
     config = parse_config(text, source=source, check_files=False, arguments=arguments)
     if config.generation == stepup.GENERATION_1X:
+        if arguments is not None:
+            raise UsageError(
+                "stepup-reprep 1.x took no files or description as arguments",
+                hint="its files are in paths and its readme in path_readme; migrate the file alone",
+            )
         return _migrate_1x(text, config, source, changes)
     if arguments is not None:
         text = _with_arguments(text, config, arguments, syntax, changes)
@@ -96,13 +101,23 @@ def _essence(config: Config) -> tuple[Any, ...]:
     )
 
 
+class NotTheSame(ZsyncError):
+    """The migrated text would not sync the same record (a bug of migrate, never written)."""
+
+
 def _check_same(config: Config, text: str, source: Path) -> None:
     try:
         migrated = parse_config(text, source=source, check_files=False)
     except ConfigError as exc:
-        raise AssertionError(f"the migrated config does not load: {exc.diagnostics()}") from None
+        raise NotTheSame(
+            f"could not migrate {source.name}: the result does not load ({exc.diagnostics()})",
+            hint="nothing was written; please report it",
+        ) from None
     if _essence(migrated) != _essence(config):
-        raise AssertionError("the migrated config describes another record")
+        raise NotTheSame(
+            f"could not migrate {source.name}: the result would describe another record",
+            hint="nothing was written; please report it",
+        )
 
 
 # --------------------------------------------------------------------------- 4.x: endpoint, arguments
@@ -196,7 +211,7 @@ def _migrate_1x(text: str, config: Config, source: Path, changes: list[str]) -> 
     try:
         edited = _edit_1x(text, config, _relative(id_file, source.parent))
         _check_same(_as_zsync(config, id_file), edited, source)
-    except (AssertionError, ValueError, IndexError):
+    except (NotTheSame, ValueError, IndexError):  # a layout the line edits do not follow (flow style, ...)
         edited = _regenerate_1x(text, _relative(id_file, source.parent))
         _check_same(_as_zsync(config, id_file), edited, source)
         changes.append("the file was written out anew, without its comments (its layout could not be kept)")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zsync.loader.nodes import Node
+from zsync.loader.nodes import Node, Unreadable
 from zsync.loader.walk import Record
 from zsync.models import Affiliation, Creator, Metadata
 
@@ -61,7 +61,7 @@ def detect(root: Node) -> str | None:
     try:
         top = _keys(root)
         metadata = _keys(top.get("metadata"))
-    except Exception:  # an unreadable key: the walk reports it; detection just gives up
+    except Unreadable:  # an unreadable key: the walk reports it; detection just gives up
         return None
     if "path_versions" in top or (
         "upload_type" in metadata and "resource_type" not in metadata and "path_record_id" not in top
