@@ -1,7 +1,9 @@
 """Load a zenodo.yaml into a frozen `Config`, reporting every problem at once with its line.
 
-The loader is in layers: `zsync.loader.fromyaml` turns the text into a neutral node tree (the only
-module that imports `yaml`); `zsync.loader.walk` walks it with the table of fields in
+The loader is in layers: `zsync.loader.fromyaml` (or `fromtoml`, `fromjson`, by the file's suffix)
+turns the text into a neutral node tree (fromyaml is the only module that imports `yaml`);
+`zsync.stepup` tells from the keys whether it is a stepup-reprep 1.x, 3.x or 4.x file (a 1.x file has
+a table of its own); `zsync.loader.walk` walks it with the table of fields in
 `zsync.configschema` (the rules between fields are in `zsync.configrules`), collecting problems
 located by line and field path; `zsync.filecheck` then checks the files the config names. This
 module holds the public functions and builds the `Config`. Field paths in messages and in
@@ -17,7 +19,12 @@ Rules worth knowing (the JSON Schema in `zsync.jsonschema` carries the same text
   `orcid` and `isni`. A `name` without a comma and without `type` is refused (it is ambiguous).
 - `license` is one SPDX id or a list of them, lower-cased.
 - An award is either `id` alone, or `title` and `number` (Zenodo refuses an award with only one
-  of the two) with optional `identifiers` (a list of single-key mappings `{scheme: identifier}`).
+  of the two) with optional `identifiers` (a list of single-key mappings `{scheme: identifier}`, or
+  `{identifier, scheme}` as stepup-reprep 4.x writes them).
+- Languages, dates, contributors, references, notes and custom fields are zsync's to manage only
+  when the config gives them (see `zsync.metadata.OPTIONAL_FIELDS`).
+- Files and a description may also come as `Arguments` (the command line, the action's inputs):
+  checked the same way, their problems name the command line.
 - `access.record` must be `public`: Zenodo refuses restricted records. `access.files` may be
   `restricted`.
 - With `check_files=True` the files the config names are checked: the data files (exist, regular,
