@@ -380,3 +380,15 @@ def test_migrate_of_a_1x_file_takes_no_arguments(tmp_path: Path) -> None:
     (tmp_path / "more.txt").write_text("more\n")
     with pytest.raises(UsageError, match=r"1\.x took no files"):
         migrate(ONE_X, source=path, arguments=Arguments(("more.txt",), base=tmp_path))
+
+
+def test_files_may_follow_an_option(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _main(
+        capsys, "validate", "files-only.yaml", "--description", "about.md", "data/a.csv", "data/b.csv"
+    )
+    assert code == 0 and "2 files" in out
+    with pytest.raises(SystemExit) as info:
+        cli.main(["validate", "zenodo.yaml", "--bogus"], environ={})
+    assert info.value.code == 2
+    with pytest.raises(SystemExit):
+        cli.main(["discard", "zenodo.yaml", "data/a.csv"], environ={})  # discard takes no files

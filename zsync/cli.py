@@ -107,6 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_arguments(arguments: Sequence[str]) -> argparse.Namespace:
+    """The command line; files after an option (`sync zenodo.yaml --description d.md a.csv`) are
+    files too, as they would be before it."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(arguments)
+    if extra:
+        if not hasattr(args, "files") or any(item.startswith("-") for item in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.files = [*args.files, *extra]
+    return args
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["emulator"]:
@@ -114,7 +126,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         from zsync.emulator import main as emulator_main
 
         return emulator_main(arguments[1:])
-    args = build_parser().parse_args(arguments)
+    args = parse_arguments(arguments)
     env = os.environ if environ is None else environ
     if args.command is None:
         build_parser().print_help()
