@@ -483,7 +483,7 @@ def _check_custom_fields(value: Any, errors: _Errors) -> dict[str, Any]:
     kept = {}
     for name, item in value.items():
         path = f"custom_fields.{name}"
-        if ":" not in name:
+        if not _known_custom_field(name):
             errors.add(path, UNKNOWN_FIELD)
         elif name == "code:codeRepository" and not (isinstance(item, str) and _URL.fullmatch(item)):
             errors.add(path, "Not a valid URL.")
@@ -502,6 +502,20 @@ def _check_custom_fields(value: Any, errors: _Errors) -> dict[str, Any]:
         else:
             kept[name] = item
     return kept
+
+
+# Zenodo's custom fields (zenodo-rdm site/zenodo_rdm/custom_fields/__init__.py): the structured ones
+# by name, the domain and legacy ones by namespace. `thesis:university` is gone (inside thesis:thesis).
+_STRUCTURED_CUSTOM_FIELDS = _words(
+    "code:codeRepository code:programmingLanguage code:developmentStatus journal:journal meeting:meeting "
+    "imprint:imprint thesis:thesis"
+)
+_DOMAIN_NAMESPACES = _words("dwc gbif-dwc gbif mixs ac openbiodiv obo dc legacy")
+
+
+def _known_custom_field(name: str) -> bool:
+    namespace, colon, rest = name.partition(":")
+    return name in _STRUCTURED_CUSTOM_FIELDS or bool(colon and rest and namespace in _DOMAIN_NAMESPACES)
 
 
 def _check_nested(item: Any, path: str, allowed: frozenset[str], errors: _Errors) -> bool:
