@@ -91,13 +91,18 @@ def _sync(environ: Mapping[str, str], out: TextIO, inputs: github.ActionInputs, 
         environ=environ,
         cwd=inputs.base,
         on_record_id=None if inputs.dry_run else committer,
+        files=inputs.files,
+        description=inputs.description,
+        require_token=inputs.require_token,
     )
     if inputs.token is None:
         print(
             github.warning_annotation(
                 f"No Zenodo token: {inputs.config_file} and its files were validated, nothing was uploaded. "
-                f"Pass `token: ${{{{ secrets.{github.TOKEN_SECRET_NAME} }}}}` to upload (a pull request "
-                "from a fork never gets secrets, so validating there is expected).",
+                f"Pass `token: ${{{{ secrets.{github.TOKEN_SECRET_NAME} }}}}` to upload; zsync reads the "
+                f"token input, then the variables {' and '.join(github.TOKEN_VARIABLES)} (a pull request "
+                "from a fork never gets secrets, so validating there is expected; require-token: true "
+                "fails instead).",
                 title="Validated only",
             ),
             file=out,

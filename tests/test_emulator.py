@@ -190,6 +190,42 @@ def test_server_fills_names_and_sanitises_html(api: requests.Session, emulator: 
     assert doc["metadata"]["description"] == "<p>Hello <b>world</b></p>"
 
 
+def test_metadata_extras_and_custom_fields_are_checked_and_stored_as_invenio_does(
+    api: requests.Session, emulator: Emulator
+) -> None:
+    extras = {
+        **METADATA,
+        "languages": [{"id": "eng"}],
+        "dates": [{"date": "2024-13-01", "type": {"id": "collected"}}, {"date": "2020/2021"}],
+        "contributors": [{"person_or_org": {"type": "personal", "family_name": "Roe"}}],
+        "additional_descriptions": [{"description": "ab", "type": {"id": "notes"}}],
+        "references": [{"reference": "Doe (2024)"}],
+    }
+    custom = {
+        "code:programmingLanguage": [{"id": "python"}],
+        "journal:journal": {"title": "J", "colour": "red"},
+        "thesis:university": "Ghent",  # inside thesis:thesis since 2024: refused
+        "dwc:family": ["Felidae"],
+    }
+    doc = api.post(
+        f"{emulator.url}/records", json={**DOCUMENT, "metadata": extras, "custom_fields": custom}
+    ).json()
+    fields = {e["field"] for e in doc["errors"]}
+    assert {
+        "metadata.dates.0.date",
+        "metadata.dates.1.type",
+        "metadata.contributors.0.role",  # ContributorSchema: role is required
+        "metadata.additional_descriptions.0.description",  # at least 3 characters
+        "custom_fields.journal:journal.colour",
+        "custom_fields.thesis:university",
+    } <= fields
+    # The server answers vocabulary references with their titles.
+    assert doc["metadata"]["languages"] == [{"id": "eng", "title": {"en": "eng"}}]
+    assert doc["custom_fields"]["code:programmingLanguage"] == [{"id": "python", "title": {"en": "python"}}]
+    assert doc["custom_fields"]["dwc:family"] == ["Felidae"]
+    assert doc["metadata"]["references"] == [{"reference": "Doe (2024)"}]
+
+
 def test_unknown_vocabulary_id_rejects_the_whole_save(
     api: requests.Session, emulator: Emulator, emulator_token: str, tmp_path: Path
 ) -> None:

@@ -93,7 +93,7 @@ class Workspace:
             key = name.upper()
             env[
                 key
-                if key.startswith(("INPUT_", "ZENODO_", "GITHUB_", "ZSYNC_"))
+                if key.startswith(("INPUT_", "ZENODO_", "GITHUB_", "ZSYNC_", "REPREP_"))
                 else f"INPUT_{key.replace('_', '-')}"
             ] = value
         return env, files

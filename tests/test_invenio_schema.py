@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import schema_check
 
+from zsync.metadata import render_document
+
 CHECKER = schema_check.REPO_ROOT.parent / "shared" / "tools" / "invenio-schema-check"
 
 
@@ -92,3 +94,84 @@ def test_missing_checker_fails_loudly(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setenv("ZSYNC_SKIP_SCHEMA_CHECK", "1")
     with pytest.raises(pytest.skip.Exception):
         _checker()
+
+
+ZENODO_CHECKER = Path(__file__).parent / "zenodo_schema_check.py"
+
+
+def _checker_python(checker: Path) -> Path:
+    """The interpreter of the checker's virtual environment (built by its first run)."""
+    venv = Path(os.environ.get("INVENIO_SCHEMA_VENV", "/tmp/invenio-schema-venv"))
+    if not (venv / "bin" / "python").exists():
+        subprocess.run(
+            [str(checker), "--self-test"], capture_output=True, text=True, timeout=1800, check=True
+        )
+    return venv / "bin" / "python"
+
+
+def _zenodo_documents(tmp_path: Path) -> dict[str, dict]:  # type: ignore[type-arg]
+    """Documents with every field #12 added, and every real stepup-reprep config zsync loads."""
+    import test_metadata_extras as extras
+    import test_stepup as stepup
+
+    docs = {}
+    folder = tmp_path / "extras"
+    folder.mkdir()
+    config = extras._config(folder, extras.BASE + extras.EXTRAS + extras.CUSTOM)
+    docs["extras"] = render_document(config, publication_date=schema_check.PUBLICATION_DATE)
+    for index, path in enumerate(stepup.ALL_CONFIGS):
+        stem = path.name.rsplit(".", 1)[0]
+        if stem in stepup.NO_COMMA:
+            continue  # refused with what to change; see tests/test_stepup.py
+        files, description = stepup.ARGUMENTS_4X.get(stem, ([], None))
+        docs[stem] = stepup._render(path, tmp_path / f"c{index}", files, description)
+    return docs
+
+
+@pytest.mark.schema
+def test_new_fields_and_real_configs_pass_the_real_schema_with_zenodos_custom_fields(tmp_path: Path) -> None:
+    checker = _checker()
+    docs = _zenodo_documents(tmp_path)
+    assert {
+        "code:codeRepository",
+        "journal:journal",
+        "meeting:meeting",
+        "thesis:thesis",
+        "dwc:family",
+    } <= set(docs["extras"]["custom_fields"])
+    out = tmp_path / "zenodo.jsonl"
+    out.write_text("".join(json.dumps(doc) + "\n" for doc in docs.values()), encoding="utf-8")
+    result = subprocess.run(
+        [str(_checker_python(checker)), str(ZENODO_CHECKER), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{len(docs)} documents checked, 0 invalid" in result.stdout
+
+
+@pytest.mark.schema
+def test_the_zenodo_checker_refuses_what_zenodo_refuses(tmp_path: Path) -> None:
+    checker = _checker()
+    doc = _zenodo_documents(tmp_path)["extras"]
+    doc["metadata"]["languages"] = [{"id": "english"}]
+    doc["metadata"]["contributors"][0].pop("role")
+    doc["custom_fields"]["journal:journal"]["issn"] = "2077-9551"
+    doc["custom_fields"]["thesis:university"] = "Ghent University"  # gone since 2024
+    out = tmp_path / "broken.json"
+    out.write_text(json.dumps(doc), encoding="utf-8")
+    result = subprocess.run(
+        [str(_checker_python(checker)), str(ZENODO_CHECKER), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert result.returncode == 1
+    for field in (
+        "metadata.languages.0.id",
+        "metadata.contributors.0.role",
+        "custom_fields.journal:journal.issn",
+        "custom_fields.thesis:university",
+    ):
+        assert field in result.stdout, result.stdout

@@ -86,3 +86,48 @@ def test_valid_configs_validate(path: Path, validator: jsonschema.Draft7Validato
 def test_schema_rejects_structural_mistakes(case: str, validator: jsonschema.Draft7Validator) -> None:
     document = yaml.safe_load((CONFIGS / f"{case}.yaml").read_text(encoding="utf-8"))
     assert list(validator.iter_errors(document)), f"the schema accepts {case}"
+
+
+STEPUP = Path(__file__).parent / "stepup"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in STEPUP.glob("[34].x/*") if p.suffix in (".yaml", ".json", ".toml")),
+    ids=lambda p: p.name,
+)
+def test_stepup_reprep_3x_and_4x_configs_validate(path: Path, validator: jsonschema.Draft7Validator) -> None:
+    """zsync's format reads 3.x and 4.x files as they are, and so does its schema."""
+    if path.suffix == ".toml":
+        import tomllib
+
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    elif path.suffix == ".json":
+        document = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert [error.message for error in validator.iter_errors(document)] == []
+
+
+def test_the_new_fields_validate_and_their_mistakes_do_not(validator: jsonschema.Draft7Validator) -> None:
+    from test_metadata_extras import BASE, CUSTOM, EXTRAS
+
+    # Editors read YAML 1.2, where 2024-06-15 is a string; PyYAML makes it a date.
+    document = json.loads(
+        json.dumps(yaml.safe_load(BASE + EXTRAS + CUSTOM + "paths: [a.csv]\n"), default=str)
+    )
+    assert [error.message for error in validator.iter_errors(document)] == []
+    for path, value in (
+        (("metadata", "contributors", 0, "role"), "curator"),
+        (("metadata", "languages"), ["english"]),
+        (("custom_fields", "development_status"), "activ"),
+        (("custom_fields", "programming_languages"), ["Python"]),
+        (("custom_fields", "thesis", "university_name"), "x"),
+        (("custom_fields", "dwc:decimalLatitude"), ["north"]),
+    ):
+        broken = json.loads(json.dumps(document))
+        node = broken
+        for step in path[:-1]:
+            node = node[step]
+        node[path[-1]] = value
+        assert list(validator.iter_errors(broken)), path

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zsync._version import __version__
-from zsync.errors import ConfigError, ZsyncError
+from zsync.errors import ConfigError, UsageError, ZsyncError
 
 if TYPE_CHECKING:
     from zsync.engine import SyncResult
@@ -25,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="zsync",
         description="Keep a Zenodo dataset in sync with the files and metadata of a zenodo.yaml.",
         epilog="Exit codes: 0 ok, 1 sync or remote failure, 2 bad config or usage. "
-        "The token comes from ZENODO_TOKEN, a .env file, or the config's path_token.",
+        "The token comes from ZENODO_TOKEN or REPREP_ZENODO_TOKEN, a .env file, or the file "
+        "REPREP_PATH_ZENODO_TOKEN or the config's path_token names.",
     )
     parser.add_argument("--version", action="version", version=f"zsync {__version__}")
     common = argparse.ArgumentParser(add_help=False)
@@ -38,12 +39,29 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, parents=[common], help=help_text, description=help_text)
 
-    def config_arg(p: argparse.ArgumentParser) -> None:
+    def config_arg(p: argparse.ArgumentParser, *, files: bool = True) -> None:
         p.add_argument(
-            "config", nargs="?", default="zenodo.yaml", help="the config file (default: zenodo.yaml)"
+            "config",
+            nargs="?",
+            default="zenodo.yaml",
+            help="the config file: YAML, TOML (.toml) or JSON (.json); zsync's format or stepup-reprep's "
+            "(default: zenodo.yaml)",
+        )
+        if not files:
+            return
+        p.add_argument(
+            "files",
+            nargs="*",
+            metavar="FILE",
+            help="data files to publish besides the config's paths (as stepup-reprep 4.x takes them)",
+        )
+        p.add_argument(
+            "--description",
+            metavar="FILE",
+            help="a Markdown (.md) or HTML (.html) file to use as the description (instead of path_readme)",
         )
 
-    p = add("validate", "check a zenodo.yaml and its files offline")
+    p = add("validate", "check a config and its files offline")
     config_arg(p)
     p = add("render", "print the InvenioRDM JSON document zsync would send (for review)")
     config_arg(p)
@@ -64,11 +82,22 @@ def build_parser() -> argparse.ArgumentParser:
             help="do not reserve a DOI for a draft that has none (by default it is reserved, so it is known "
             "before publication)",
         )
+        p.add_argument(
+            "--require-token",
+            action="store_true",
+            help="fail (exit 2) when no Zenodo token is found, instead of validating only",
+        )
         if name == "sync":
             p.add_argument("--publish", action="store_true", help="publish the draft after a successful sync")
             p.add_argument("--dry-run", action="store_true", help="same as `zsync plan`")
+            p.add_argument("--clean", action="store_true", help=argparse.SUPPRESS)  # stepup-reprep's; refused
     p = add("discard", "discard this dataset's open draft on Zenodo (only this one)")
+    config_arg(p, files=False)
+    p = add("migrate", "print a stepup-reprep config (1.x, 3.x, 4.x) in zsync's format")
     config_arg(p)
+    p.add_argument(
+        "--write", action="store_true", help="replace the file with it, keeping its comments where it can"
+    )
     sub.add_parser(
         "emulator", help="run a local Zenodo emulator (InvenioRDM API); see `zsync emulator --help`"
     )
@@ -78,6 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_arguments(arguments: Sequence[str]) -> argparse.Namespace:
+    """The command line; files after an option (`sync zenodo.yaml --description d.md a.csv`) are
+    files too, as they would be before it."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(arguments)
+    if extra:
+        if not hasattr(args, "files") or any(item.startswith("-") for item in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.files = [*args.files, *extra]
+    return args
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["emulator"]:
@@ -85,7 +126,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         from zsync.emulator import main as emulator_main
 
         return emulator_main(arguments[1:])
-    args = build_parser().parse_args(arguments)
+    args = parse_arguments(arguments)
     env = os.environ if environ is None else environ
     if args.command is None:
         build_parser().print_help()
@@ -120,25 +161,46 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return 1
 
 
-def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+_CLEAN_REFUSED = (
+    "zsync has no --clean: stepup-reprep's --clean deleted every unpublished draft of the account, "
+    "not only this dataset's"
+)
+
+
+def _arguments(args: argparse.Namespace) -> Any:
+    """The data files and description given on the command line, as `zsync.config.Arguments`."""
+    from zsync.config import Arguments
+
+    files = tuple(getattr(args, "files", ()) or ())
+    description = getattr(args, "description", None)
+    return Arguments(files, description) if files or description is not None else None
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:  # noqa: C901 (one branch per command)
     if args.command == "validate":
         from zsync.config import load_config, summarize
         from zsync.units import format_size
 
-        config = load_config(Path(args.config))
+        config = load_config(Path(args.config), arguments=_arguments(args))
         summary = summarize(config)
         print(
             f"{args.config} is valid: {summary.title!r}, version {summary.version}, "
             f"{summary.file_count} files, {format_size(summary.total_size_bytes)}"
         )
+        for notice in config.notices:
+            print(f"note: {notice}")
         return 0
+    if args.command == "migrate":
+        from zsync.migrate import run_migrate
+
+        return run_migrate(Path(args.config), _arguments(args), write=args.write)
     if args.command == "render":
         import datetime as dt
 
         from zsync.config import load_config
         from zsync.metadata import render_document
 
-        config = load_config(Path(args.config))
+        config = load_config(Path(args.config), arguments=_arguments(args))
         date = args.publication_date or dt.date.today().isoformat()
         import json
 
@@ -159,6 +221,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return print_demo(Path(args.config))
     from zsync.report import LogReporter, TerminalReporter
 
+    if getattr(args, "clean", False):
+        raise UsageError(_CLEAN_REFUSED, hint="`zsync discard CONFIG` discards this dataset's open draft")
     reporter = TerminalReporter(sys.stderr) if sys.stderr.isatty() and not args.quiet else LogReporter()
     result = engine.sync(
         args.config,
@@ -168,8 +232,16 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         reserve_doi=not args.no_reserve_doi,
         reporter=reporter,
         environ=env,
+        files=args.files,
+        description=args.description,
+        require_token=args.require_token,
     )
     emit_result(result, as_json=args.json, environ=env)
+    if result.status == "validated" and env.get("GITHUB_ACTIONS") == "true":
+        from zsync import github
+
+        for note in result.notes:  # a job that uploads nothing must say so where it is seen
+            print(github.warning_annotation(note, title="Validated only"))
     return 0
 
 

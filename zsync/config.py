@@ -1,7 +1,9 @@
 """Load a zenodo.yaml into a frozen `Config`, reporting every problem at once with its line.
 
-The loader is in layers: `zsync.loader.fromyaml` turns the text into a neutral node tree (the only
-module that imports `yaml`); `zsync.loader.walk` walks it with the table of fields in
+The loader is in layers: `zsync.loader.fromyaml` (or `fromtoml`, `fromjson`, by the file's suffix)
+turns the text into a neutral node tree (fromyaml is the only module that imports `yaml`);
+`zsync.stepup` tells from the keys whether it is a stepup-reprep 1.x, 3.x or 4.x file (a 1.x file has
+a table of its own); `zsync.loader.walk` walks it with the table of fields in
 `zsync.configschema` (the rules between fields are in `zsync.configrules`), collecting problems
 located by line and field path; `zsync.filecheck` then checks the files the config names. This
 module holds the public functions and builds the `Config`. Field paths in messages and in
@@ -17,7 +19,12 @@ Rules worth knowing (the JSON Schema in `zsync.jsonschema` carries the same text
   `orcid` and `isni`. A `name` without a comma and without `type` is refused (it is ambiguous).
 - `license` is one SPDX id or a list of them, lower-cased.
 - An award is either `id` alone, or `title` and `number` (Zenodo refuses an award with only one
-  of the two) with optional `identifiers` (a list of single-key mappings `{scheme: identifier}`).
+  of the two) with optional `identifiers` (a list of single-key mappings `{scheme: identifier}`, or
+  `{identifier, scheme}` as stepup-reprep 4.x writes them).
+- Languages, dates, contributors, references, notes and custom fields are zsync's to manage only
+  when the config gives them (see `zsync.metadata.OPTIONAL_FIELDS`).
+- Files and a description may also come as `Arguments` (the command line, the action's inputs):
+  checked the same way, their problems name the command line.
 - `access.record` must be `public`: Zenodo refuses restricted records. `access.files` may be
   `restricted`.
 - With `check_files=True` the files the config names are checked: the data files (exist, regular,
@@ -37,9 +44,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from zsync import configschema
+from zsync import configschema, stepup
 from zsync.configrules import (
     DEFAULT_RECORD_ID_FILE,
     KNOWN_ENDPOINTS,
@@ -52,8 +59,8 @@ from zsync.configschema import MIN_TITLE_CHARS
 from zsync.errors import ConfigError, Problem
 from zsync.filecheck import MAX_FILE_BYTES, MAX_TOTAL_BYTES
 from zsync.loader import fromyaml
-from zsync.loader.nodes import DocumentError
-from zsync.loader.walk import Walker, shaped
+from zsync.loader.nodes import DocumentError, Node, Plain
+from zsync.loader.walk import ArgumentWalker, Cursor, Walker, shaped
 from zsync.models import Config
 
 __all__ = [
@@ -73,16 +80,30 @@ __all__ = [
     "README_SUFFIXES",
     "RELATED_KEYS",
     "TOKEN_ENV_VAR",
+    "TOKEN_ENV_VARS",
+    "TOKEN_PATH_ENV_VAR",
+    "TOKEN_SOURCES",
     "TOP_KEYS",
+    "Arguments",
     "ConfigSummary",
     "check_endpoint",
     "load_config",
     "parse_config",
     "resolve_token",
     "summarize",
+    "unread_token_variables",
 ]
 
+_ZENODO_JSON = (
+    "this is the metadata file of Zenodo's GitHub integration, not a zsync config: write a zenodo.yaml "
+    "(or zenodo.toml, zenodo.json) beside it, from the template in the README"
+)
+
 TOKEN_ENV_VAR = "ZENODO_TOKEN"  # noqa: S105 (a variable name, not a secret)
+# Read in this order; REPREP_ZENODO_TOKEN is stepup-reprep 4.x's variable, REPREP_PATH_ZENODO_TOKEN
+# the token file of stepup-reprep 3.1.4+.
+TOKEN_ENV_VARS = (TOKEN_ENV_VAR, "REPREP_ZENODO_TOKEN")
+TOKEN_PATH_ENV_VAR = "REPREP_PATH_ZENODO_TOKEN"  # noqa: S105
 
 # The keys each mapping allows, from the table.
 TOP_KEYS = configschema.TOP.keys
@@ -93,6 +114,17 @@ RELATED_KEYS = configschema.RELATED.keys
 FUNDING_KEYS = configschema.FUNDING.keys
 AWARD_KEYS = configschema.AWARD.keys
 ACCESS_KEYS = configschema.ACCESS.keys
+
+
+class Arguments(NamedTuple):
+    """Data files and a description given as command-line arguments (or the action's `files` and
+    `description` inputs), added to the config's as stepup-reprep 4.x takes them, with the same
+    checks; their problems name the command line. Relative paths resolve against `base` (default:
+    the current folder), not against the config's folder."""
+
+    files: tuple[str, ...] = ()
+    description: str | None = None
+    base: Path | None = None
 
 
 class ConfigSummary(NamedTuple):
@@ -111,8 +143,9 @@ class ConfigSummary(NamedTuple):
 # --------------------------------------------------------------------------- public functions
 
 
-def load_config(path: Path, *, check_files: bool = True) -> Config:
-    """Read and validate the zenodo.yaml at `path`; raise `ConfigError` with every problem found."""
+def load_config(path: Path, *, check_files: bool = True, arguments: Arguments | None = None) -> Config:
+    """Read and validate the config at `path` (YAML, TOML or JSON by its suffix; zsync's format or a
+    stepup-reprep generation's, by its keys); raise `ConfigError` with every problem found."""
     try:
         text = Path(path).expanduser().read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -133,59 +166,147 @@ def load_config(path: Path, *, check_files: bool = True) -> Config:
         ) from None
     except OSError as exc:
         raise ConfigError([Problem(str(path), None, "", f"cannot read the file: {exc.strerror}")]) from None
-    return parse_config(text, source=Path(path), check_files=check_files)
+    return parse_config(text, source=Path(path), check_files=check_files, arguments=arguments)
 
 
-def parse_config(text: str, *, source: Path, check_files: bool = True) -> Config:
-    """Validate zenodo.yaml `text` as if read from `source` (relative paths resolve beside it)."""
+def syntax_of(source: Path) -> str:
+    """The format of a config file, by its suffix: TOML (.toml), JSON (.json), else YAML."""
+    return _SYNTAX_BY_SUFFIX.get(Path(source).suffix.lower(), "YAML")
+
+
+_SYNTAX_BY_SUFFIX = {".toml": "TOML", ".json": "JSON"}
+
+
+def _compose(text: str, syntax: str) -> Node | None:
+    if syntax == "TOML":
+        from zsync.loader import fromtoml  # only for a .toml config: tomllib is not needed otherwise
+
+        return fromtoml.compose(text)
+    if syntax == "JSON":
+        from zsync.loader import fromjson
+
+        return fromjson.compose(text)
+    return fromyaml.compose(text)
+
+
+def parse_config(
+    text: str, *, source: Path, check_files: bool = True, arguments: Arguments | None = None
+) -> Config:
+    """Validate config `text` as if read from `source` (relative paths resolve beside it); the format
+    (YAML, TOML or JSON) follows the suffix of `source`, the generation the keys (`zsync.stepup`)."""
     absolute = Path(os.path.abspath(Path(source).expanduser()))
-    walk = Walker(str(source), absolute.parent)
+    syntax = syntax_of(absolute)
+    walk = Walker(str(source), absolute.parent, syntax)
+    if arguments is not None:
+        _add_arguments(walk, arguments)
     values = None
     try:
-        root = fromyaml.compose(text)
+        if absolute.name == ".zenodo.json":
+            raise DocumentError(None, _ZENODO_JSON)
+        root = _compose(text, syntax)
     except DocumentError as exc:
         walk.add("", exc.line, exc.message)
     else:
         if root is None:
             walk.add("", None, "the file is empty", "start from the template in the README")
         else:
-            values = shaped(configschema.TOP)(walk.root(root))
+            walk.generation = stepup.detect(root)
+            top = configschema.TOP_1X if walk.generation == stepup.GENERATION_1X else configschema.TOP
+            values = shaped(top)(walk.root(root))
     late = [found for check in walk.deferred for found in check(walk.file)] if check_files else []
     problems = walk.merged(late)
     if problems or values is None:
         raise ConfigError(sorted(problems, key=lambda p: p.line if p.line is not None else 0))
-    return Config(source=absolute, lines=MappingProxyType(dict(walk.lines)), **values)
+    return Config(
+        source=absolute,
+        lines=MappingProxyType(dict(walk.lines)),
+        **values,
+        generation=walk.generation,
+        record_ids_by_version=walk.generation == stepup.GENERATION_1X,
+        notices=_notices(walk.generation, values, absolute),
+    )
+
+
+def _add_arguments(walk: Walker, arguments: Arguments) -> None:
+    """The arguments as cursors of a walk of their own, whose problems name the command line."""
+    base = Path(os.path.abspath(arguments.base or Path.cwd()))
+    command_line = ArgumentWalker(walk, base)
+    if arguments.files:
+        walk.argument_files = Cursor(command_line, Plain(list(arguments.files)), "files", 0)
+    if arguments.description is not None:
+        walk.argument_description = Cursor(command_line, Plain(arguments.description), "description", 0)
+
+
+def _notices(generation: str | None, values: dict[str, Any], source: Path) -> tuple[str, ...]:
+    if generation != stepup.GENERATION_1X:
+        return ()
+    versions = values["path_record_id"].name
+    text = f"read as a stepup-reprep 1.x file: record ids stay in {versions} (by version, as 1.x kept them)"
+    if values["metadata"].keywords:
+        text += "; its keywords are sent to Zenodo (1.x dropped them)"
+    return (f"{text}; `zsync migrate {source.name}` converts it to zsync's format",)
 
 
 def resolve_token(config: Config, environ: Mapping[str, str], *, cwd: Path | None = None) -> str | None:
-    """The Zenodo token, or None: `ZENODO_TOKEN` from `environ`, else from a `.env` file in `cwd`
-    (default: the current directory) or beside the config, else the content of `path_token`.
+    """The Zenodo token, or None: `ZENODO_TOKEN`, then `REPREP_ZENODO_TOKEN` (stepup-reprep 4.x's
+    name) from `environ`; else the same names in a `.env` file in `cwd` (default: the current
+    directory) or beside the config; else the content of the file `REPREP_PATH_ZENODO_TOKEN` names
+    (stepup-reprep 3.1.4+), else of `path_token`.
 
     `.env` files never override the real environment and are not loaded into `os.environ`.
     An empty value or an empty/missing token file counts as no token.
     """
-    value = environ.get(TOKEN_ENV_VAR, "").strip()
-    if value:
-        return value
-    folders = [Path.cwd() if cwd is None else cwd, config.source.parent]
+    for name in TOKEN_ENV_VARS:
+        value = environ.get(name, "").strip()
+        if value:
+            return value
+    from_dotenv = _dotenv_token([Path.cwd() if cwd is None else cwd, config.source.parent])
+    if from_dotenv:
+        return from_dotenv
+    token_files = [environ.get(TOKEN_PATH_ENV_VAR, "").strip(), config.path_token]
+    for token_file in token_files:
+        if token_file:
+            try:
+                text = Path(token_file).expanduser().read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                return None
+            return text or None
+    return None
+
+
+def _dotenv_token(folders: list[Path]) -> str | None:
     for folder in dict.fromkeys(folders):
         env_file = folder / ".env"
         if env_file.is_file():
             try:
                 from dotenv import dotenv_values  # here, not at the top: `zsync validate` never needs it
 
-                value = (dotenv_values(env_file).get(TOKEN_ENV_VAR) or "").strip()
+                found = dotenv_values(env_file)
             except (OSError, UnicodeDecodeError):
                 continue
-            if value:
-                return value
-    if config.path_token is not None:
-        try:
-            value = config.path_token.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError):
-            return None
-        return value or None
+            for name in TOKEN_ENV_VARS:
+                value = (found.get(name) or "").strip()
+                if value:
+                    return value
     return None
+
+
+def unread_token_variables(environ: Mapping[str, str]) -> list[str]:
+    """Variables that look like a Zenodo token but are not ones zsync reads (`ZENODO_API_TOKEN`, an
+    input misspelt as `zenodo_token`, ...): a job that sets only those would otherwise validate and
+    succeed having sent nothing."""
+    read = {*TOKEN_ENV_VARS, TOKEN_PATH_ENV_VAR, "INPUT_TOKEN"}
+    return sorted(
+        name
+        for name, value in environ.items()
+        if value.strip() and "ZENODO" in name.upper() and "TOKEN" in name.upper() and name.upper() not in read
+    )
+
+
+TOKEN_SOURCES = (
+    f"the token input, {' or '.join(TOKEN_ENV_VARS)} (also in a .env file), "
+    f"or a file named by {TOKEN_PATH_ENV_VAR} or path_token"
+)
 
 
 def summarize(config: Config) -> ConfigSummary:

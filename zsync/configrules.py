@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from zsync import filecheck, identifiers, vocabulary
 from zsync.loader.walk import (
+    INVALID,
     Cursor,
     Parser,
     Record,
@@ -33,7 +37,7 @@ from zsync.loader.walk import (
     sequence,
     string,
 )
-from zsync.models import Access, Affiliation, Award, Creator, Funding, RelatedIdentifier
+from zsync.models import Access, Affiliation, Award, Creator, Funding, Reference, RelatedIdentifier
 
 DEFAULT_RECORD_ID_FILE = ".zenodo-record-id.txt"
 KNOWN_ENDPOINTS = ("https://zenodo.org/api", "https://sandbox.zenodo.org/api")
@@ -104,6 +108,16 @@ def _check_host(value: str, parts: SplitResult, host: str) -> tuple[str | None, 
     return f"{scheme}://{netloc}{path}", "", None
 
 
+def endpoint_required(walk: Walker) -> str:
+    """The hint of a missing endpoint; stepup-reprep 4.x used the sandbox then, zsync asks."""
+    if walk.generation == "4.x":
+        return (
+            "stepup-reprep 4.x used the sandbox when it was missing; zsync never guesses where to publish: "
+            "write endpoint: https://sandbox.zenodo.org/api to keep that, or https://zenodo.org/api"
+        )
+    return "for example endpoint: https://sandbox.zenodo.org/api"
+
+
 def endpoint(at: Cursor) -> str | None:
     text = string(at, example="endpoint: https://sandbox.zenodo.org/api")
     if text is None:
@@ -154,6 +168,9 @@ def readme(at: Cursor) -> Path | None:
     text = string(at, example="path_readme: zenodo.md")
     if text is None:
         return None
+    if at.walk.argument_description is not None:
+        at.add("the description is also given with --description", "keep one of them")
+        return None
     path = resolve(at.walk, text)
     if path.suffix.lower() not in README_SUFFIXES:
         at.add(
@@ -165,26 +182,62 @@ def readme(at: Cursor) -> Path | None:
     return path
 
 
+def argument_readme(top: Record) -> Path | None:
+    """`path_readme` when the config has none: the file given with --description, if any."""
+    at = top.cursor.walk.argument_description
+    return None if at is None else readme(at)
+
+
+_PATHS_EXAMPLE = "for example paths: [data/measurements.csv]"
+
+
+def paths_required(walk: Walker) -> str | None:
+    """The hint of a missing `paths`; None when the files are given as arguments instead."""
+    if walk.argument_files is not None:
+        return None
+    if walk.generation == "4.x":
+        return (
+            "stepup-reprep 4.x took the files as arguments: zsync sync CONFIG FILE... does too; "
+            "or list them here, paths: [data/measurements.csv]"
+        )
+    return _PATHS_EXAMPLE
+
+
 def paths(at: Cursor) -> tuple[Path, ...] | None:
-    """The data files: at least one, at most `MAX_FILES`, unique base names (Zenodo has no folders)."""
-    example = "for example paths: [data/measurements.csv]"
-    items = sequence(at, example)
+    """The data files: at least one, at most `MAX_FILES`, unique base names (Zenodo has no folders);
+    the files given as arguments come after the config's."""
+    items = sequence(at, _PATHS_EXAMPLE)
     if items is None:
         return None
-    if not items:
-        at.add("lists no files; Zenodo needs at least one file", example)
+    extra = _argument_items(at.walk)
+    if not items and not extra:
+        at.add("lists no files; Zenodo needs at least one file", _PATHS_EXAMPLE)
         return None
+    return _data_paths(at, items + extra)
+
+
+def argument_paths(top: Record) -> tuple[Path, ...] | None:
+    """`paths` when the config has none: the files given as arguments (or None: it was required)."""
+    at = top.cursor.walk.argument_files
+    return None if at is None else _data_paths(at, _argument_items(top.cursor.walk))
+
+
+def _argument_items(walk: Walker) -> list[Cursor]:
+    return [] if walk.argument_files is None else sequence(walk.argument_files, "") or []
+
+
+def _data_paths(at: Cursor, items: list[Cursor]) -> tuple[Path, ...]:
     result: list[Path] = []
-    seen: dict[str, tuple[str, str]] = {}
+    seen: dict[str, tuple[str, str, Path]] = {}
     files: list[filecheck.DataFile] = []
     for item in items:
         text = string(item, example="data/measurements.csv")
         if text is None:
             continue
-        path = resolve(at.walk, text)
+        path = resolve(item.walk, text)
         result.append(path)
         if _unique_name(item, text, path, seen):
-            files.append((at.walk.spot(item.path, item.line), text, path))
+            files.append((item.walk.spot(item.path, item.line), text, path))
     if len(result) > MAX_FILES:
         at.add(
             f"lists {len(result)} files; Zenodo allows at most {MAX_FILES} per record",
@@ -194,12 +247,12 @@ def paths(at: Cursor) -> tuple[Path, ...] | None:
     return tuple(result)
 
 
-def _unique_name(at: Cursor, text: str, path: Path, seen: dict[str, tuple[str, str]]) -> bool:
+def _unique_name(at: Cursor, text: str, path: Path, seen: dict[str, tuple[str, str, Path]]) -> bool:
     """Whether the file's name is new (and short enough: reported, but the file is still checked)."""
     key = path.name
     if key in seen:
-        first_field, first_text = seen[key]
-        if resolve(at.walk, first_text) == path:
+        first_field, first_text, first_path = seen[key]
+        if first_path == path:
             at.add(f"{text!r} is listed twice (also {first_field})")
         else:
             at.add(
@@ -208,7 +261,7 @@ def _unique_name(at: Cursor, text: str, path: Path, seen: dict[str, tuple[str, s
                 "rename one of them, or put them in a zip archive",
             )
         return False
-    seen[key] = (at.path, text)
+    seen[key] = (at.path, text, path)
     if len(key) > MAX_KEY_CHARS:
         at.add(f"the file name is {len(key)} characters; Zenodo allows {MAX_KEY_CHARS}")
     return True
@@ -217,14 +270,18 @@ def _unique_name(at: Cursor, text: str, path: Path, seen: dict[str, tuple[str, s
 # --------------------------------------------------------------------------- metadata values
 
 
+_QUOTED_VERSION = {"TOML": 'version = "{}"', "JSON": '"version": "{}"'}
+
+
 def version(at: Cursor) -> str | None:
     """`version` must be a string: `version: 1.0` is a float, refused with the hint to quote it."""
     ok, value = scalar(at)
     if ok and isinstance(value, int | float | date) and not isinstance(value, bool):
         written = at.node.text()
+        quoted = _QUOTED_VERSION.get(at.walk.syntax, "version: '{}'").format(written)
         at.add(
-            f"YAML reads {written} as {describe(value)}, not as a version string",
-            f"quote it: version: '{written}'",
+            f"{at.walk.syntax} reads {written} as {describe(value)}, not as a version string",
+            f"quote it: {quoted}",
         )
         return None
     return string(at, example="version: '1.0.0'")
@@ -509,3 +566,296 @@ def single_scheme(found: Record) -> tuple[str, str] | None:
         return None
     scheme, value = next(found.each())
     return None if value is None else (scheme, value)
+
+
+# --------------------------------------------------------------------------- #12: metadata extras
+
+
+def one_or_many(item: Parser[Any], example: str) -> Parser[tuple[Any, ...]]:
+    """One value or a list of them (stepup-reprep 4.x accepts both), as a tuple; fails on a problem."""
+
+    def parse(at: Cursor) -> tuple[Any, ...] | None:
+        start = at.walk.mark()
+        cursors = [at] if at.node.kind != "sequence" else sequence(at, example) or []
+        values = [item(cursor) for cursor in cursors]
+        if at.walk.mark() > start:
+            return None
+        return tuple(value for value in values if value is not None)
+
+    return parse
+
+
+def vocabulary_id(
+    ids: Callable[[], tuple[str, ...]], what: str, suggest: Callable[[str], str | None] | None = None
+) -> Parser[str]:
+    """An id of one of Zenodo's vocabularies (loaded on first use); "did you mean" otherwise."""
+
+    def parse(at: Cursor) -> str | None:
+        text = string(at, example=f"'{ids()[0]}'")
+        if text is None:
+            return None
+        if text in ids():
+            return text
+        guess = (suggest(text) if suggest else None) or vocabulary.closest(text, ids())
+        hint = f"did you mean {guess!r}?" if guess else None
+        at.add(f"{text!r} is not a known {what}", hint)
+        return None
+
+    return parse
+
+
+def language(at: Cursor) -> str | None:
+    """An ISO 639-3 id from Zenodo's `languages` vocabulary; 'en', 'English', 'ENG' get 'eng' suggested."""
+    text = string(at, example="'eng'")
+    if text is None:
+        return None
+    if text in vocabulary.languages():
+        return text
+    guess = vocabulary.language_suggestion(text)
+    hint = (
+        f"write {guess!r} ({vocabulary.languages()[guess]})" if guess else "an ISO 639-3 code such as 'eng'"
+    )
+    at.add(f"{text!r} is not an ISO 639-3 language id Zenodo knows", hint)
+    return None
+
+
+def programming_language(at: Cursor) -> str | None:
+    return vocabulary_id(
+        vocabulary.programming_languages,
+        "programming language on Zenodo",
+        lambda text: vocabulary.programming_language_titles().get(text.lower()),
+    )(at)
+
+
+_EDTF_DAY = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def _real_day(text: str) -> bool:
+    pieces = [int(piece) for piece in text.split("-")]
+    try:
+        date(pieces[0], *[*pieces[1:], 1, 1][:2])
+    except ValueError:
+        return False
+    return True
+
+
+def edtf(example: str, *, interval: bool = True) -> Parser[str]:
+    """An EDTF level-0 date (YYYY, YYYY-MM, YYYY-MM-DD; a YAML date is taken as written) or, with
+    `interval`, two of them as `start/end`: what Zenodo's date fields accept."""
+
+    def parse(at: Cursor) -> str | None:
+        ok, value = scalar(at)
+        if value is INVALID:
+            return None
+        if ok and isinstance(value, date):
+            return value.isoformat()[:10]
+        text = string(at, example)
+        if text is None:
+            return None
+        parts = text.split("/") if interval else [text]
+        days = len(parts) <= 2 and all(_EDTF_DAY.fullmatch(part) and _real_day(part) for part in parts)
+        if days and (len(parts) == 1 or parts[0] <= parts[1]):
+            return text
+        shape = "YYYY-MM-DD, YYYY-MM or YYYY" + (", or start/end" if interval else "")
+        at.add(f"{text!r} is not a date Zenodo accepts ({shape})", f"for example {example}")
+        return None
+
+    return parse
+
+
+def contributor(found: Record) -> Creator | None:
+    """A creator (person or organisation) with a role from Zenodo's list."""
+    role = found.get("role")
+    person = creator(found)
+    if person is None or role is None:
+        return None
+    return replace(person, role=role)
+
+
+def reference(item: Parser[Reference]) -> Parser[Reference]:
+    """A reference: the citation as text, or a mapping {reference, scheme, identifier}."""
+
+    def parse(at: Cursor) -> Reference | None:
+        if at.node.kind == "mapping":
+            return item(at)
+        text = string(at, example="'Doe, J. (2024). A paper. Journal, 1, 2-3.'")
+        return None if text is None else Reference(text)
+
+    return parse
+
+
+def reference_entry(found: Record) -> Reference | None:
+    text = found.get("reference")
+    if not found.has("identifier"):
+        if found.has("scheme"):
+            found.add("is required with a scheme", "or remove the scheme", key="identifier")
+            return None
+        return None if text is None else Reference(text)
+    pair = identifier_with_scheme(found)
+    return None if text is None or pair is None else Reference(text, *pair)
+
+
+def award_identifier(found: Record) -> tuple[str, str] | None:
+    """`{scheme: identifier}` (zsync, stepup-reprep 3.x) or `{identifier, scheme}` (4.x; the scheme
+    may be left out, and is then the one Zenodo would detect)."""
+    if not found.has("identifier"):
+        return single_scheme(found)
+    others = [key for key in found.entries if key not in ("identifier", "scheme")]
+    if others:
+        found.at(others[0]).add("write either {identifier, scheme} or {scheme: identifier}, not both")
+        return None
+    return identifier_with_scheme(found)
+
+
+def identifier_with_scheme(found: Record) -> tuple[str, str] | None:
+    """(scheme, identifier) of `{identifier, scheme?}`: the identifier checked against its scheme."""
+    at = found.at("identifier")
+    text = string(at, example="'https://example.org/award/1234'")
+    if text is None:
+        return None
+    scheme = found.get("scheme") if found.has("scheme") else identifiers.detect_scheme(text)
+    if scheme is None:
+        if not found.has("scheme"):
+            at.add(f"cannot tell the scheme of {text!r}", "give it: scheme: doi, url, ...")
+        return None
+    value = identifier(at, partial(identifiers.normalize_identifier, scheme), text)
+    return None if value is None else (scheme, value)
+
+
+def description(at: Cursor) -> str | None:
+    """The description inline, as HTML (at least 3 characters, as Zenodo wants)."""
+    return string(at, example="description: '<p>What the dataset holds.</p>'", min_chars=3)
+
+
+# --------------------------------------------------------------------------- #12: custom fields
+
+# The keys of `custom_fields` (stepup-reprep 4.x's names) -> Zenodo's custom fields; the domain
+# fields (`dwc:family`, ...) are written with Zenodo's own names.
+CUSTOM_FIELD_KEYS = {
+    "code_repository": "code:codeRepository",
+    "development_status": "code:developmentStatus",
+    "programming_languages": "code:programmingLanguage",
+    "rights_holder": "dc:rightsHolder",
+    "journal": "journal:journal",
+    "meeting": "meeting:meeting",
+    "imprint": "imprint:imprint",
+    "thesis": "thesis:thesis",
+}
+
+
+def present(found: Record) -> dict[str, Any] | None:
+    """A nested custom field (journal, meeting, ...) as sent: the keys given, in the table's order."""
+    values = found.values()
+    if values is None:
+        return None
+    return {key: value for key, value in values.items() if value not in (None, ())}
+
+
+def custom_fields(found: Record) -> dict[str, Any] | None:
+    """The custom fields as sent, keyed by Zenodo's names; None after a problem."""
+    values = found.values()
+    if values is None:
+        return None
+    return {CUSTOM_FIELD_KEYS.get(key, key): value for key, value in values.items() if found.has(key)}
+
+
+def vocabulary_ref(parse: Parser[str]) -> Parser[dict[str, str]]:
+    """A vocabulary id as Zenodo takes it: {"id": ...}."""
+
+    def wrapped(at: Cursor) -> dict[str, str] | None:
+        value = parse(at)
+        return None if value is None else {"id": value}
+
+    return wrapped
+
+
+def number(at: Cursor) -> float | int | None:
+    ok, value = scalar(at)
+    if value is INVALID:
+        return None
+    if not ok or isinstance(value, bool) or not isinstance(value, int | float):
+        at.add(f"expected a number, got {describe(value)}", "for example 51.05")
+        return None
+    return value
+
+
+def integer(at: Cursor) -> int | None:
+    ok, value = scalar(at)
+    if value is INVALID:
+        return None
+    if not ok or isinstance(value, bool) or not isinstance(value, int):
+        at.add(f"expected a whole number, got {describe(value)}", "for example 250")
+        return None
+    return value
+
+
+def iso_day(at: Cursor) -> str | None:
+    """A full date YYYY-MM-DD (Zenodo's ISODateString fields)."""
+    text = edtf("'2024-06-15'", interval=False)(at)
+    if text is not None and len(text) != 10:
+        at.add(f"{text!r} is not a full date", "write YYYY-MM-DD, for example '2024-06-15'")
+        return None
+    return text
+
+
+def top(found: Record) -> dict[str, Any] | None:
+    """The fields of `Config`, once the rules between top-level keys hold: the code repository and
+    the description are each given once."""
+    values = found.values()
+    if values is None:
+        return None
+    walk = found.cursor.walk
+    custom = dict(values["custom_fields"])
+    repository = custom.pop("code:codeRepository", None)
+    ok = True
+    if repository is not None:
+        if found.has("code_repository"):
+            line = walk.lines.get("custom_fields.code_repository")
+            walk.add(
+                "custom_fields.code_repository",
+                line,
+                f"also given as code_repository on line {found.at('code_repository').line}",
+                "keep one of them (stepup-reprep 4.x moved it into custom_fields)",
+            )
+            ok = False
+        values["code_repository"] = repository
+    values["custom_fields"] = MappingProxyType(custom)
+    metadata = values["metadata"]
+    if metadata.description is not None and values["path_readme"] is not None:
+        where = (
+            f"by path_readme on line {found.at('path_readme').line}"
+            if found.has("path_readme")
+            else "with --description"
+        )
+        walk.add(
+            "metadata.description",
+            walk.lines.get("metadata.description"),
+            f"also given {where}",
+            "keep one of them",
+        )
+        ok = False
+    return values if ok else None
+
+
+def identifier_dicts(item: Parser[tuple[str, str]]) -> Parser[tuple[dict[str, str], ...]]:
+    """A list of identifiers as sent: [{"scheme", "identifier"}]; fails on any problem."""
+    example = "for example [{scheme: doi, identifier: 10.1234/abc}]"
+
+    def parse(at: Cursor) -> tuple[dict[str, str], ...] | None:
+        start = at.walk.mark()
+        pairs = [item(cursor) for cursor in sequence(at, example) or ()]
+        if at.walk.mark() > start:
+            return None
+        return tuple({"scheme": pair[0], "identifier": pair[1]} for pair in pairs if pair is not None)
+
+    return parse
+
+
+def record_ids_file(at: Cursor) -> Path | None:
+    """stepup-reprep 1.x's `path_versions`: a JSON file {version: record id}, checked when it exists."""
+    text = string(at, example="path_versions: .zenodo-versions.json")
+    if text is None:
+        return None
+    found = resolve(at.walk, text)
+    at.walk.defer(partial(filecheck.record_ids_by_version, at.walk.spot(at.path, at.line), found))
+    return found

@@ -15,9 +15,9 @@ from functools import partial
 from typing import Any
 
 from zsync import configrules as rules
-from zsync import identifiers, vocabulary
+from zsync import identifiers, stepup, vocabulary
 from zsync.loader.walk import (
-    Record,
+    Parser,
     Row,
     Shape,
     checked,
@@ -29,7 +29,17 @@ from zsync.loader.walk import (
     strict,
     text,
 )
-from zsync.models import Access, Affiliation, Award, Creator, Funding, Metadata, RelatedIdentifier
+from zsync.models import (
+    Access,
+    Affiliation,
+    Award,
+    Creator,
+    DateEntry,
+    Funding,
+    Metadata,
+    Reference,
+    RelatedIdentifier,
+)
 
 MIN_TITLE_CHARS = 3
 
@@ -87,6 +97,10 @@ CREATOR: Shape[Creator] = Shape(
     ),
     example="for example {family_name: Doe, given_name: Jane}",
     build=rules.creator,
+    hints={
+        "affiliation": "that is stepup-reprep 1.x's key; write affiliations: [{name: Some Lab}]",
+        "orcid": "that is stepup-reprep 1.x's key; write identifiers: {orcid: '0000-0002-1825-0097'}",
+    },
 )
 
 RELATED: Shape[RelatedIdentifier] = Shape(
@@ -109,15 +123,22 @@ RELATED: Shape[RelatedIdentifier] = Shape(
 )
 
 AWARD_IDENTIFIER: Shape[tuple[str, str]] = Shape(
-    tuple(
-        Row(
-            scheme,
-            checked(partial(identifiers.normalize_identifier, scheme), "'https://example.org/award/1234'"),
-        )
-        for scheme in vocabulary.IDENTIFIER_SCHEMES
+    (
+        *(
+            Row(
+                scheme,
+                checked(
+                    partial(identifiers.normalize_identifier, scheme), "'https://example.org/award/1234'"
+                ),
+            )
+            for scheme in vocabulary.IDENTIFIER_SCHEMES
+        ),
+        # stepup-reprep 4.x's form: {identifier, scheme}, the scheme optional.
+        Row("identifier", text("'https://example.org/award/1234'")),
+        Row("scheme", one_of(vocabulary.IDENTIFIER_SCHEMES, "scheme")),
     ),
     example="for example {url: 'https://example.org/award/1234'}",
-    build=rules.single_scheme,
+    build=rules.award_identifier,
 )
 
 AWARD: Shape[Award] = Shape(
@@ -148,6 +169,44 @@ FUNDING: Shape[Funding] = Shape(
     ),
     example="for example {funder: {ror: 00k4n6c32}, award: {id: '00k4n6c32::101001234'}}",
     build=rules.funding,
+)
+
+DATE: Shape[DateEntry] = Shape(
+    (
+        Row("date", rules.edtf("'2024-06-15' or '2020/2021'"), required="for example date: '2024-06-15'"),
+        Row(
+            "type",
+            rules.vocabulary_id(vocabulary.date_types, "date type"),
+            required="for example type: collected",
+        ),
+        Row("description", text("description: 'Field campaign'")),
+    ),
+    example="for example {date: '2024-06-15', type: collected}",
+    build=model(DateEntry),
+)
+
+CONTRIBUTOR: Shape[Creator] = Shape(
+    (
+        *CREATOR.rows,
+        Row(
+            "role",
+            rules.vocabulary_id(vocabulary.contributor_roles, "contributor role"),
+            required="for example role: datacurator",
+        ),
+    ),
+    example="for example {family_name: Doe, given_name: Jane, role: datacurator}",
+    build=rules.contributor,
+)
+
+REFERENCE: Shape[Reference] = Shape(
+    (
+        Row("reference", text("reference: 'Doe, J. (2024). A paper.'"), required="the citation as text"),
+        Row("scheme", one_of(vocabulary.IDENTIFIER_SCHEMES, "scheme")),
+        Row("identifier", text("identifier: 10.1234/abc")),
+    ),
+    example="for example 'Doe, J. (2024). A paper.' "
+    "or {reference: '...', scheme: doi, identifier: 10.1234/abc}",
+    build=rules.reference_entry,
 )
 
 METADATA: Shape[Metadata] = Shape(
@@ -186,10 +245,37 @@ METADATA: Shape[Metadata] = Shape(
             list_of(shaped(FUNDING), "for example funding: [{funder: {ror: 00k4n6c32}}]"),
             default=(),
         ),
+        Row("description", rules.description),
+        Row("languages", rules.one_or_many(rules.language, "for example languages: [eng]")),
+        Row(
+            "dates",
+            strict(list_of(shaped(DATE), "for example dates: [{date: '2024-06-15', type: collected}]")),
+        ),
+        Row(
+            "contributors",
+            strict(
+                list_of(shaped(CONTRIBUTOR), "for example contributors: [{name: 'Doe, Jane', role: editor}]")
+            ),
+        ),
+        Row(
+            "references",
+            strict(
+                list_of(
+                    rules.reference(shaped(REFERENCE)), "for example references: ['Doe, J. (2024). A paper.']"
+                )
+            ),
+        ),
+        Row(
+            "notes",
+            rules.one_or_many(
+                text("notes: 'Measured with a new sensor.'", 3), "for example notes: 'A note.'"
+            ),
+        ),
     ),
     example="see the template in the README",
     build=model(Metadata, license="licenses"),
     first=("title", "version", "resource_type"),
+    hints={"upload_type": "that is stepup-reprep 1.x's name for resource_type; keep resource_type only"},
 )
 
 ACCESS: Shape[Access] = Shape(
@@ -201,18 +287,227 @@ ACCESS: Shape[Access] = Shape(
     build=rules.access,
 )
 
+# --------------------------------------------------------------------------- custom fields
+
+
+def _identifier_shape(example: str) -> Shape[tuple[str, str]]:
+    return Shape(AWARD_IDENTIFIER.rows, example=example, build=rules.award_identifier)
+
+
+MEETING_IDENTIFIER = _identifier_shape("for example {scheme: doi, identifier: 10.5281/zenodo.1234567}")
+
+
+def _texts(*keys: str) -> tuple[Row, ...]:
+    return tuple(Row(key, text(f"{key}: '...'")) for key in keys)
+
+
+def _nested(rows: tuple[Row, ...], example: str) -> Parser[dict[str, Any]]:
+    return shaped(Shape(rows, example=example, build=rules.present))
+
+
+_STRINGS = rules.one_or_many(text("'Ghent University'"), "for example ['Ghent University']")
+
+_TEXTS = rules.one_or_many(text("'a value'"), "for example ['a value']")
+
+_DOMAIN_VALUES: dict[str, Parser[Any]] = {
+    "keyword": _TEXTS,
+    "text": _TEXTS,
+    "number": rules.one_or_many(rules.number, "for example [51.05]"),
+    "integer": rules.one_or_many(rules.integer, "for example [250]"),
+    "iso-date": rules.one_or_many(rules.iso_day, "for example ['2024-06-15']"),
+    "edtf-date": rules.one_or_many(rules.edtf("'2024-06-15'"), "for example ['2024-06-15']"),
+    "relationships": strict(
+        list_of(
+            _nested(
+                (Row("subject", _TEXTS, default=()), Row("object", _TEXTS, default=())),
+                "for example {subject: [Apis mellifera], object: [Varroa destructor]}",
+            ),
+            "for example [{subject: [Apis mellifera], object: [Varroa destructor]}]",
+        )
+    ),
+}
+
+_STRUCTURED_CUSTOM_FIELDS = (
+    Row("code_repository", checked(identifiers.check_http_url, "https://github.com/example/repo")),
+    Row(
+        "development_status",
+        rules.vocabulary_ref(rules.vocabulary_id(vocabulary.development_statuses, "development status")),
+    ),
+    Row(
+        "programming_languages",
+        strict(
+            lambda at: tuple(
+                {"id": value}
+                for value in rules.one_or_many(rules.programming_language, "for example [python]")(at) or ()
+            )
+        ),
+    ),
+    Row("rights_holder", _STRINGS),
+    Row(
+        "journal",
+        _nested(
+            (
+                *_texts("title", "issue", "volume", "pages"),
+                Row("issn", checked(partial(identifiers.normalize_identifier, "issn"), "'2077-9550'")),
+            ),
+            "for example journal: {title: Some Journal, volume: '12', issue: '3', pages: 1-10}",
+        ),
+    ),
+    Row(
+        "meeting",
+        _nested(
+            (
+                *_texts("title", "acronym", "dates", "place", "session", "session_part"),
+                Row("url", checked(identifiers.check_http_url, "https://example.org/conference")),
+                Row("identifiers", rules.identifier_dicts(shaped(MEETING_IDENTIFIER))),
+            ),
+            "for example meeting: {title: A Conference, acronym: AC24, place: 'Ghent, Belgium'}",
+        ),
+    ),
+    Row(
+        "imprint",
+        _nested(
+            (
+                Row("title", text("title: '...'")),
+                Row(
+                    "isbn", checked(partial(identifiers.normalize_identifier, "isbn"), "'978-3-16-148410-0'")
+                ),
+                *_texts("pages", "place", "edition"),
+            ),
+            "for example imprint: {title: Proceedings of ..., isbn: '978-3-16-148410-0', place: Ghent}",
+        ),
+    ),
+    Row(
+        "thesis",
+        _nested(
+            (
+                *_texts("university", "department", "type"),
+                Row("date_submitted", rules.edtf("'2024-06-15'", interval=False)),
+                Row("date_defended", rules.edtf("'2024-06-15'", interval=False)),
+            ),
+            "for example thesis: {university: Ghent University, type: PhD, date_defended: '2024-06-15'}",
+        ),
+    ),
+)
+
+# Zenodo's own names of the structured fields, and the removed `thesis:university`.
+_ZENODO_NAMES = {
+    **{zenodo: f"zsync names it {key}" for key, zenodo in rules.CUSTOM_FIELD_KEYS.items()},
+    "thesis:university": "it is thesis: {university: ...} on Zenodo since 2024",
+    "code:programmingLanguages": "zsync names it programming_languages",
+}
+
+CUSTOM_FIELDS: Shape[dict[str, Any]] = Shape(
+    (
+        *_STRUCTURED_CUSTOM_FIELDS,
+        *(
+            Row(name, _DOMAIN_VALUES[kind])
+            for name, kind in vocabulary.domain_custom_fields().items()
+            if name != "dc:rightsHolder"  # that is rights_holder
+        ),
+    ),
+    example="for example custom_fields: {code_repository: 'https://github.com/example/repo', "
+    "programming_languages: [python]}",
+    build=rules.custom_fields,
+    hints=_ZENODO_NAMES,
+    fallback="allowed here: code_repository, development_status, programming_languages, rights_holder, "
+    "journal, meeting, imprint, thesis, and the fields of Zenodo's Biodiversity and Audiovisual sections "
+    "by their Zenodo names (dwc:family, ac:captureDevice, ...; see the README)",
+)
+
 TOP: Shape[dict[str, Any]] = Shape(
     (
         Row("path_record_id", rules.record_id_file, fill=rules.default_record_id_file),
-        Row("endpoint", rules.endpoint, required="for example endpoint: https://sandbox.zenodo.org/api"),
+        Row("endpoint", rules.endpoint, required=rules.endpoint_required),
         Row("path_token", rules.local_path("path_token: ~/.config/zenodo-token.txt")),
         Row("metadata", shaped(METADATA), required="see the template in the README"),
         Row("code_repository", checked(identifiers.check_http_url, "https://github.com/example/repo")),
-        Row("path_readme", rules.readme),
-        Row("paths", rules.paths, required="for example paths: [data/measurements.csv]"),
+        Row("path_readme", rules.readme, fill=rules.argument_readme),
+        Row("paths", rules.paths, required=rules.paths_required, fill=rules.argument_paths),
         Row("access", shaped(ACCESS), default=Access()),
+        Row("custom_fields", shaped(CUSTOM_FIELDS), default={}),
     ),
     example="see the template in the README",
-    build=Record.values,  # the fields of `Config`; zsync.config adds where they came from
+    build=rules.top,  # the fields of `Config`; zsync.config adds where they came from
     first=("endpoint", "metadata"),
+    hints={"record_id": "write the record id into the file path_record_id names (one number)"},
+)
+
+
+# --------------------------------------------------------------------------- stepup-reprep 1.x
+
+# stepup-reprep 1.3.0 to 3.0.5 (Zenodo's legacy deposit API); see zsync.stepup. Read into the same
+# Config: upload_type is the resource type, creators are persons with one affiliation by name.
+
+CREATOR_1X: Shape[Creator] = Shape(
+    (
+        Row("name", text("name: 'Doe, Jane'"), required="for example name: 'Doe, Jane'"),
+        Row("affiliation", text("affiliation: Some Lab")),
+        Row("orcid", checked(identifiers.normalize_orcid, "'0000-0002-1825-0097'")),
+    ),
+    example="for example {name: 'Doe, Jane', affiliation: Some Lab}",
+    build=stepup.creator_1x,
+    hints=stepup.foreign_1x(
+        family_name="name: 'Family, Given'",
+        given_name="name: 'Family, Given'",
+        identifiers="orcid: '0000-0002-1825-0097'",
+        affiliations="one affiliation: Some Lab",
+        type="only persons",
+    ),
+    fallback=stepup.LOOKS_1X,
+)
+
+METADATA_1X: Shape[Metadata] = Shape(
+    (
+        METADATA.by_key["title"],
+        METADATA.by_key["version"],
+        Row("license", rules.licenses, required="for example license: cc-by-4.0"),
+        Row(
+            "upload_type",
+            one_of(vocabulary.LEGACY_UPLOAD_TYPES, "upload type"),
+            required="for example upload_type: dataset",
+        ),
+        Row(
+            "creators",
+            list_of(
+                shaped(CREATOR_1X),
+                "for example creators: [{name: 'Doe, Jane', affiliation: Some Lab}]",
+                empty="lists no creators; Zenodo needs at least one",
+            ),
+            required="for example creators: [{name: 'Doe, Jane', affiliation: Some Lab}]",
+            default=(),
+        ),
+        Row("description", rules.description),
+        Row("keywords", METADATA.by_key["keywords"].parse, default=()),  # 1.x dropped them; zsync sends them
+    ),
+    example="see stepup-reprep 1.x's template, or convert the file with `zsync migrate`",
+    build=stepup.metadata_1x,
+    first=("title", "version", "upload_type"),
+    hints=stepup.foreign_1x(resource_type="upload_type"),
+    fallback=stepup.LOOKS_1X,
+)
+
+TOP_1X: Shape[dict[str, Any]] = Shape(
+    (
+        Row(
+            "path_versions",
+            rules.record_ids_file,
+            required="for example path_versions: .zenodo-versions.json",
+        ),
+        TOP.by_key["endpoint"],
+        TOP.by_key["path_token"],
+        Row("metadata", shaped(METADATA_1X), required="see stepup-reprep 1.x's template"),
+        TOP.by_key["path_readme"],
+        TOP.by_key["paths"],
+    ),
+    example="see stepup-reprep 1.x's template, or convert the file with `zsync migrate`",
+    build=stepup.top_1x,
+    first=("endpoint", "metadata"),
+    hints=stepup.foreign_1x(
+        path_record_id="path_versions (give one of them)",
+        code_repository="no code repository",
+        access="no access settings",
+        custom_fields="no custom fields",
+    ),
+    fallback=stepup.LOOKS_1X,
 )

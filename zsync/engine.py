@@ -13,17 +13,18 @@ The engine never prints: it reports through an injected `Reporter` and returns a
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import singledispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from zsync.config import load_config, resolve_token
-from zsync.errors import ConflictError, GoneError, NotFoundError, SyncError
+from zsync.config import TOKEN_SOURCES, Arguments, load_config, resolve_token, unread_token_variables
+from zsync.errors import ConflictError, GoneError, NotFoundError, SyncError, UsageError
 from zsync.localfiles import scan
 from zsync.metadata import merge_unowned
 from zsync.models import Config, LocalFile, RemoteRecord
@@ -88,9 +89,18 @@ class SyncResult:
 # --------------------------------------------------------------------------- public API
 
 
-def validate(config_path: str | Path, *, check_files: bool = True) -> Config:
-    """Load and validate a zenodo.yaml offline; raises ConfigError listing every problem."""
-    return load_config(Path(config_path), check_files=check_files)
+def validate(
+    config_path: str | Path,
+    *,
+    check_files: bool = True,
+    files: Sequence[str] = (),
+    description: str | None = None,
+    cwd: Path | None = None,
+) -> Config:
+    """Load and validate a config offline (with `files` and `description` as arguments, relative to
+    `cwd`); raises ConfigError listing every problem."""
+    arguments = Arguments(tuple(files), description, cwd) if files or description is not None else None
+    return load_config(Path(config_path), check_files=check_files, arguments=arguments)
 
 
 def plan(config_path: str | Path, **kwargs: Any) -> SyncResult:
@@ -116,12 +126,19 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     client: ZenodoClient | None = None,
     retry: RetryPolicy | None = None,
     today: Callable[[], dt.date] = dt.date.today,
+    files: Sequence[str] = (),
+    description: str | None = None,
+    require_token: bool = False,
 ) -> SyncResult:
     """Make the Zenodo record match the local dataset described by `config_path`.
 
-    `token`: the Zenodo token; by default resolved from `environ` (ZENODO_TOKEN, a .env file,
-    then `path_token`). With no token the config is validated and nothing is sent (status
-    "validated"). `version` overrides metadata.version (a release tag; a leading "v" is dropped).
+    `token`: the Zenodo token; by default resolved from `environ` (ZENODO_TOKEN, REPREP_ZENODO_TOKEN,
+    a .env file, then REPREP_PATH_ZENODO_TOKEN or `path_token`). With no token the config is validated
+    and nothing is sent (status "validated"), unless `require_token` (then a UsageError), or the run
+    is a GitHub Actions job with a token variable zsync does not read (a UsageError naming it).
+    `files` and `description` are added to the config's, as command-line arguments (stepup-reprep
+    4.x's way), relative to `cwd`. `version` overrides metadata.version (a release tag; a leading
+    "v" is dropped).
     `dry_run` reads the remote state and returns the plan (status "planned") without changing it.
     `reserve_doi` reserves the DOI of a draft that has none, so it is known before publication
     (Zenodo registers it only when the draft is published). `on_record_id(path, id)` is called each
@@ -132,7 +149,10 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     """
     reporter = reporter or NullReporter()
     with reporter.phase("Validate configuration"):
-        config = load_config(Path(config_path))
+        arguments = Arguments(tuple(files), description, cwd) if files or description is not None else None
+        config = load_config(Path(config_path), arguments=arguments)
+        for notice in config.notices:
+            reporter.info(notice)
         if version:
             config = config.with_version(release_version(version))
         env = os.environ if environ is None else environ
@@ -144,19 +164,42 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
             f"{counted(len(local_files), 'file')}, {format_size(sum(f.size_bytes for f in local_files))}"
         )
     if not token and client is None:
-        return SyncResult(
-            status="validated",
-            state=None,
-            record_id_path=config.path_record_id,
-            record_id=read_record_id(config.path_record_id),
-            local_files=local_files,
-            notes=("no Zenodo token: validated the configuration and files only; nothing was sent",),
-        )
+        return _without_token(config, local_files, env, require_token=require_token)
     if client is None:
         client = make_client(config, token or "", env, retry, reporter)
     run = _Run(config, client, reporter, on_record_id, PlanOptions(publish, reserve_doi), today().isoformat())
     with client:
         return run.sync(local_files, dry_run=dry_run)
+
+
+def _without_token(
+    config: Config, local_files: tuple[LocalFile, ...], environ: Mapping[str, str], *, require_token: bool
+) -> SyncResult:
+    """No token: the config and files were validated; refused when a token was required, or when a
+    CI job set a token variable zsync does not read (it would otherwise succeed having sent nothing)."""
+    unread = unread_token_variables(environ) if environ.get("GITHUB_ACTIONS") == "true" else []
+    if unread:
+        raise UsageError(
+            f"no Zenodo token, but {', '.join(unread)} is set: zsync does not read "
+            f"{'that variable' if len(unread) == 1 else 'those variables'}; nothing was sent",
+            hint=f"pass the secret as {TOKEN_SOURCES}",
+        )
+    if require_token:
+        raise UsageError(
+            "no Zenodo token, and one is required (require-token); nothing was sent",
+            hint=f"zsync reads {TOKEN_SOURCES}",
+        )
+    return SyncResult(
+        status="validated",
+        state=None,
+        record_id_path=config.path_record_id,
+        record_id=config_record_id(config),
+        local_files=local_files,
+        notes=(
+            "no Zenodo token: validated the configuration and files only; nothing was sent "
+            f"(zsync reads {TOKEN_SOURCES})",
+        ),
+    )
 
 
 def discard(
@@ -172,7 +215,7 @@ def discard(
     a next-version draft the published record stays and the id file points back at it.
     """
     config = load_config(Path(config_path), check_files=False)
-    record_id = read_record_id(config.path_record_id)
+    record_id = config_record_id(config)
     if record_id is None:
         return None
     env = os.environ if environ is None else environ
@@ -192,7 +235,9 @@ def discard(
         # Looked up first: once the draft is gone, so is the way to its concept's versions.
         previous = _previous_version_id(client, draft)
         client.discard_draft(record_id)
-        if previous is None:
+        if config.record_ids_by_version:
+            forget_version(config.path_record_id, config.metadata.version)
+        elif previous is None:
             config.path_record_id.unlink(missing_ok=True)
         else:
             write_record_id(config.path_record_id, previous)
@@ -214,6 +259,11 @@ def write_record_id(path: Path, record_id: str) -> bool:
     """Atomically write the id file; True when its content changed."""
     if read_record_id(path) == record_id:
         return False
+    _write_atomically(path, record_id + "\n")
+    return True
+
+
+def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".zsync-", dir=path.parent)
     try:
@@ -221,12 +271,59 @@ def write_record_id(path: Path, record_id: str) -> bool:
         # workflow's later steps (the runner's user) could not read the id file.
         os.fchmod(fd, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(record_id + "\n")
+            stream.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# stepup-reprep 1.x kept the record ids in a JSON file {version: record id} (`path_versions`); zsync
+# reads and writes it the way 1.x did, so the two tools can take turns on the same repository.
+
+
+def config_record_id(config: Config) -> str | None:
+    """The record id the config's id file gives: for a 1.x versions file, this version's id, else
+    the highest id in it (as 1.x's load_version; the engine then follows it to the latest version)."""
+    if not config.record_ids_by_version:
+        return read_record_id(config.path_record_id)
+    versions = _read_versions(config.path_record_id)
+    if not versions:
+        return None
+    found = versions.get(config.metadata.version)
+    return str(found if found is not None else max(versions.values()))
+
+
+def write_config_record_id(config: Config, record_id: str) -> bool:
+    """Write the id for this config (the version's entry of a 1.x versions file); True when it changed."""
+    if not config.record_ids_by_version:
+        return write_record_id(config.path_record_id, record_id)
+    versions = _read_versions(config.path_record_id)
+    if versions.get(config.metadata.version) == int(record_id):
+        return False
+    versions[config.metadata.version] = int(record_id)
+    _write_atomically(config.path_record_id, json.dumps(versions, indent=2) + "\n")
     return True
+
+
+def forget_version(path: Path, version: str) -> None:
+    """Drop a discarded draft's version from a 1.x versions file (the file goes when it is empty)."""
+    versions = _read_versions(path)
+    if versions.pop(version, None) is None:
+        return
+    if versions:
+        _write_atomically(path, json.dumps(versions, indent=2) + "\n")
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _read_versions(path: Path) -> dict[str, int]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    data = json.loads(text or "{}")  # checked by the config's file pass
+    return {str(version): int(record_id) for version, record_id in data.items()}
 
 
 def make_client(
@@ -255,7 +352,7 @@ def read_remote_state(client: ZenodoClient, config: Config) -> RemoteState:
     names an older published version is followed to the latest one. Raises SyncError for an id that
     does not exist at this endpoint or names a deleted record.
     """
-    record_id = read_record_id(config.path_record_id)
+    record_id = config_record_id(config)
     if record_id is None:
         orphan = client.find_orphan_draft(config.metadata.title)
         if orphan is None:
@@ -472,7 +569,7 @@ def _new_version(step: NewVersion, progress: Progress, run: _Run) -> Progress:
 def _write_record_id(step: WriteRecordId, progress: Progress, run: _Run) -> Progress:
     record_id = step.record_id or _target(progress)
     path = run.config.path_record_id
-    if not write_record_id(path, record_id):
+    if not write_config_record_id(run.config, record_id):
         return progress
     if run.on_record_id is not None:
         run.on_record_id(path, record_id)

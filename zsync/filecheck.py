@@ -101,3 +101,29 @@ def _data_file(text: str, path: Path) -> tuple[int, list[tuple[str, str | None]]
         message = f"{text!r} is {_gb(info.st_size)}; Zenodo allows at most {_gb(MAX_FILE_BYTES)} per file"
         return info.st_size, [(message, None)]
     return info.st_size, []
+
+
+def record_ids_by_version(spot: Spot, path: Path, file: str) -> list[Late]:
+    """stepup-reprep 1.x's path_versions file, when it exists: a JSON object {version: record id}."""
+    message = _versions_problem(path)
+    hint = 'it holds {"1.0.0": 1234567}, the record id of each version; or delete it to start a new record'
+    return [] if message is None else [spot.problem(file, message, hint)]
+
+
+def _versions_problem(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    if not path.is_file():
+        return f"{path} is not a regular file"
+    import json  # only for a stepup-reprep 1.x config
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return f"cannot read {path} as JSON: {exc}"
+    if not isinstance(data, dict) or not all(
+        (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v.isdigit())
+        for v in data.values()
+    ):
+        return f"{path} must be a JSON object of record ids by version"
+    return None

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from zsync.engine import SyncResult
 
 TOKEN_SECRET_NAME = "ZENODO_TOKEN"  # noqa: S105 (the name of the secret, not a secret)
+TOKEN_VARIABLES = ("ZENODO_TOKEN", "REPREP_ZENODO_TOKEN")  # after the token input, in this order
 
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
@@ -81,6 +82,11 @@ class ActionInputs:
     output_path: Path | None
     summary_path: Path | None
     repository_url: str | None
+    # stepup-reprep 4.x's command line as inputs: data files (one per line) and a description file,
+    # relative to working-directory; and whether a missing token fails the step.
+    files: tuple[str, ...] = ()
+    description: str | None = None
+    require_token: bool = False
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> ActionInputs:
@@ -114,12 +120,18 @@ class ActionInputs:
             output_path=_path_or_none(environ.get("GITHUB_OUTPUT")),
             summary_path=_path_or_none(environ.get("GITHUB_STEP_SUMMARY")),
             repository_url=repository_url(environ),
+            files=tuple(line.strip() for line in read_input(environ, "files").splitlines() if line.strip()),
+            description=read_input(environ, "description") or None,
+            require_token=read_bool_input(environ, "require-token", False),
         )
 
 
 def read_token(environ: Mapping[str, str]) -> str | None:
-    """The Zenodo token: the `token` input, else ZENODO_TOKEN."""
-    return read_input(environ, "token") or environ.get("ZENODO_TOKEN", "").strip() or None
+    """The Zenodo token: the `token` input, else ZENODO_TOKEN, else REPREP_ZENODO_TOKEN (4.x's name)."""
+    for value in (read_input(environ, "token"), *(environ.get(name, "") for name in TOKEN_VARIABLES)):
+        if value.strip():
+            return value.strip()
+    return None
 
 
 def repository_url(environ: Mapping[str, str]) -> str | None:

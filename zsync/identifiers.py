@@ -308,3 +308,18 @@ def normalize_identifier(scheme: str, value: str) -> str:
     if check is None:
         raise InvalidIdentifier(f"unknown identifier scheme {scheme!r}")
     return check(value)
+
+
+def detect_scheme(value: str) -> str | None:
+    """The scheme Zenodo gives an identifier written without one (stepup-reprep 4.x's award and
+    meeting identifiers): a DOI, also as a doi.org URL, is `doi`; another http(s) URL is `url`.
+    Zenodo's schema detects the scheme with idutils and takes the first it allows, which for these two
+    is the same; for anything else zsync asks for the scheme instead of guessing."""
+    text = value.strip()
+    if _DOI_RE.fullmatch(text) and (text.lower().startswith(("10.", "doi:")) or "doi.org/" in text.lower()):
+        return "doi"
+    try:
+        check_http_url(text)
+    except InvalidIdentifier:
+        return None
+    return "url"

@@ -146,15 +146,34 @@ def _related() -> Schema:
     )
 
 
-def _funding() -> Schema:
-    award_identifier = {
-        "type": "object",
-        "description": "One identifier as {scheme: identifier}, e.g. {url: 'https://example.org/award/1'}.",
-        "propertyNames": {"enum": list(vocabulary.IDENTIFIER_SCHEMES)},
-        "additionalProperties": {"type": "string", "minLength": 1},
-        "minProperties": 1,
-        "maxProperties": 1,
+def _identifier(example: str) -> Schema:
+    """An identifier as {scheme: identifier}, or as stepup-reprep 4.x writes it, {identifier, scheme}."""
+    return {
+        "description": f"One identifier: {{scheme: identifier}}, e.g. {example}, or {{identifier, scheme}} "
+        "(stepup-reprep 4.x's form; without scheme, a DOI is doi and another URL is url).",
+        "anyOf": [
+            {
+                "type": "object",
+                "propertyNames": {"enum": list(vocabulary.IDENTIFIER_SCHEMES)},
+                "additionalProperties": {"type": "string", "minLength": 1},
+                "minProperties": 1,
+                "maxProperties": 1,
+            },
+            {
+                "type": "object",
+                "properties": {
+                    "identifier": {"type": "string", "minLength": 1},
+                    "scheme": {"type": "string", "enum": list(vocabulary.IDENTIFIER_SCHEMES)},
+                },
+                "required": ["identifier"],
+                "additionalProperties": False,
+            },
+        ],
     }
+
+
+def _funding() -> Schema:
+    award_identifier = _identifier("{url: 'https://example.org/award/1'}")
     award = _object(
         "The award: either id alone (Zenodo's award id, e.g. '00k4n6c32::101001234'), or title and number "
         "(Zenodo refuses an award with only one of the two) with optional identifiers.",
@@ -216,6 +235,7 @@ def _metadata() -> Schema:
             },
             "related": {"type": "array", "items": _related(), "description": "Related resources."},
             "funding": {"type": "array", "items": _funding(), "description": "Funding of the work."},
+            **_metadata_extras(),
         },
         required=["title", "version", "resource_type", "creators"],
     )
@@ -238,6 +258,159 @@ def _access() -> Schema:
                 "description": "public or restricted.",
             },
         },
+    )
+
+
+_OWNED_ONCE_GIVEN = (
+    " Left out, zsync keeps what the record has (a person may fill it in on Zenodo); given, even as [], "
+    "zsync owns it."
+)
+
+
+def _one_or_many(item: Schema, description: str) -> Schema:
+    return {"description": description, "anyOf": [item, {"type": "array", "items": item}]}
+
+
+def _metadata_extras() -> dict[str, Schema]:
+    contributor = _creator()
+    contributor["properties"] = {
+        **contributor["properties"],
+        "role": {
+            "type": "string",
+            "enum": list(vocabulary.contributor_roles()),
+            "description": "The contributor's role, from Zenodo's list.",
+        },
+    }
+    contributor["required"] = ["role"]
+    contributor["description"] = "A contributor: a creator (person or organisation) with a role."
+    date = _object(
+        "A date and what it is.",
+        {
+            "date": {
+                "type": "string",
+                "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?(/\d{4}(-\d{2}(-\d{2})?)?)?$",
+                "description": "YYYY-MM-DD, YYYY-MM or YYYY, or an interval start/end (EDTF level 0).",
+            },
+            "type": {
+                "type": "string",
+                "enum": list(vocabulary.date_types()),
+                "description": "The type of the date.",
+            },
+            "description": _string("What the date is about, e.g. Field campaign."),
+        },
+        required=["date", "type"],
+    )
+    reference = {
+        "description": "A reference: the citation as text, or {reference, scheme, identifier}.",
+        "anyOf": [
+            _string("The citation as text."),
+            _object(
+                "A citation with the identifier of the cited work.",
+                {
+                    "reference": _string("The citation as text."),
+                    "scheme": {"type": "string", "enum": list(vocabulary.IDENTIFIER_SCHEMES)},
+                    "identifier": _string("The identifier, valid for its scheme."),
+                },
+                required=["reference"],
+            ),
+        ],
+    }
+    return {
+        "description": _string(
+            "The description as HTML, at least 3 characters (instead of path_readme or --description)."
+        ),
+        "languages": _one_or_many(
+            {"type": "string", "pattern": "^[a-z]{3}$"},
+            "Languages as ISO 639-3 ids (eng, nld, fra, ...), one or a list." + _OWNED_ONCE_GIVEN,
+        ),
+        "dates": {"type": "array", "items": date, "description": "Dates." + _OWNED_ONCE_GIVEN},
+        "contributors": {
+            "type": "array",
+            "items": contributor,
+            "description": "Contributors, each with a role." + _OWNED_ONCE_GIVEN,
+        },
+        "references": {
+            "type": "array",
+            "items": reference,
+            "description": "References (citations)." + _OWNED_ONCE_GIVEN,
+        },
+        "notes": _one_or_many(
+            _string("A note (HTML)."),
+            "Notes: Zenodo's additional descriptions of type notes, one or a list; other additional "
+            "descriptions a person adds on Zenodo stay." + _OWNED_ONCE_GIVEN,
+        ),
+    }
+
+
+def _custom_fields() -> Schema:
+    texts = _one_or_many(_string("A value."), "One value or a list.")
+    nested = {
+        "journal": (
+            "The journal the work appeared in (Zenodo's journal:journal).",
+            ("title", "issue", "volume", "pages", "issn"),
+        ),
+        "meeting": (
+            "The conference (meeting:meeting).",
+            ("title", "acronym", "dates", "place", "session", "session_part", "url"),
+        ),
+        "imprint": (
+            "The book, report or proceedings it is part of (imprint:imprint).",
+            ("title", "isbn", "pages", "place", "edition"),
+        ),
+        "thesis": (
+            "The thesis (thesis:thesis); the university is here since 2024.",
+            ("university", "department", "type", "date_submitted", "date_defended"),
+        ),
+    }
+    properties: Schema = {
+        "code_repository": _string(
+            "The URL of the source code (Zenodo's code:codeRepository).", pattern=_HTTP_URL
+        ),
+        "development_status": {
+            "type": "string",
+            "enum": list(vocabulary.development_statuses()),
+            "description": "The development status (code:developmentStatus, repostatus.org).",
+        },
+        "programming_languages": _one_or_many(
+            {"type": "string", "enum": list(vocabulary.programming_languages())},
+            "Programming languages (code:programmingLanguage), Zenodo's ids: python, jupyter_notebook, ...",
+        ),
+        "rights_holder": _one_or_many(_string("A rights holder."), "Rights holders (dc:rightsHolder)."),
+    }
+    for key, (description, fields) in nested.items():
+        part: Schema = {field: _string(field.replace("_", " ").capitalize() + ".") for field in fields}
+        if key == "meeting":
+            part["identifiers"] = {
+                "type": "array",
+                "items": _identifier("{doi: 10.5281/zenodo.1234567}"),
+                "description": "Identifiers of the meeting.",
+            }
+        properties[key] = _object(description, part)
+    kinds = {
+        "number": {"type": "number"},
+        "integer": {"type": "integer"},
+        "iso-date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+    }
+    for name, kind in vocabulary.domain_custom_fields().items():
+        if name == "dc:rightsHolder":
+            continue
+        description = f"Zenodo's {name} ({kind}), one value or a list."
+        if kind == "relationships":
+            properties[name] = {
+                "type": "array",
+                "description": f"Zenodo's {name}: [{{subject: [...], object: [...]}}].",
+                "items": {
+                    "type": "object",
+                    "properties": {"subject": texts, "object": texts},
+                    "additionalProperties": False,
+                },
+            }
+        else:
+            properties[name] = _one_or_many(kinds.get(kind, {"type": "string", "minLength": 1}), description)
+    return _object(
+        "Zenodo's custom fields: the structured ones by stepup-reprep 4.x's names, the fields of Zenodo's "
+        "Biodiversity and Audiovisual sections by their Zenodo names." + _OWNED_ONCE_GIVEN,
+        properties,
     )
 
 
@@ -269,7 +442,8 @@ def build_schema() -> Schema:
                 "metadata": _metadata(),
                 "code_repository": _string("The URL of the source code repository.", pattern=_HTTP_URL),
                 "path_readme": _string(
-                    "A Markdown (.md) or HTML (.html) file, shown as the description of the record.",
+                    "A Markdown (.md) or HTML (.html) file, shown as the description of the record "
+                    "(or give it as --description FILE).",
                     pattern=r"\.([mM][dD]|[hH][tT][mM][lL])$",
                 ),
                 "paths": {
@@ -279,11 +453,14 @@ def build_schema() -> Schema:
                     "items": _string("A file to publish, by path."),
                     "description": f"The files to publish: at least 1, at most {configrules.MAX_FILES}, "
                     "not empty, at most 50 GB each and in total. Zenodo has no folders: a file is "
-                    "published under its base name, so base names must differ. Zip a directory first.",
+                    "published under its base name, so base names must differ. Zip a directory first. "
+                    "Required unless the files are given as arguments (zsync sync CONFIG FILE...), as "
+                    "stepup-reprep 4.x took them.",
                 },
                 "access": _access(),
+                "custom_fields": _custom_fields(),
             },
-            required=["endpoint", "metadata", "paths"],
+            required=["endpoint", "metadata"],
         ),
     }
 

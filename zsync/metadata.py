@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -26,15 +26,21 @@ from zsync.models import (
     Award,
     Config,
     Creator,
+    DateEntry,
     FieldChange,
     Funding,
+    Metadata,
+    Reference,
     RelatedIdentifier,
     RemoteRecord,
 )
+from zsync.vocabulary import NOTES_DESCRIPTION_TYPE
 
 __all__ = [
+    "OPTIONAL_FIELDS",
     "OWNED_FIELDS",
     "FieldChange",
+    "claimed_fields",
     "diff_owned",
     "merge_unowned",
     "normalize_html",
@@ -67,6 +73,25 @@ OWNED_FIELDS: tuple[str, ...] = (
 
 CODE_REPOSITORY_FIELD = "code:codeRepository"
 
+#: Fields zsync owns only when the config gives them (the rendered document then has the key, maybe
+#: empty); otherwise a person may fill them in on Zenodo and zsync keeps what they wrote.
+#: `metadata.notes` is the part of `additional_descriptions` of type notes.
+OPTIONAL_FIELDS: tuple[str, ...] = (
+    "metadata.languages",
+    "metadata.dates",
+    "metadata.contributors",
+    "metadata.references",
+    "metadata.notes",
+    "custom_fields.code:developmentStatus",
+    "custom_fields.code:programmingLanguage",
+    "custom_fields.dc:rightsHolder",
+    "custom_fields.journal:journal",
+    "custom_fields.meeting:meeting",
+    "custom_fields.imprint:imprint",
+    "custom_fields.thesis:thesis",
+)
+_NOTES_FIELD = "additional_descriptions"
+
 # --------------------------------------------------------------------------- rendering
 
 
@@ -90,12 +115,22 @@ def render_document(
     custom_fields: dict[str, Any] = {}
     if config.code_repository:
         custom_fields[CODE_REPOSITORY_FIELD] = config.code_repository
+    custom_fields.update((key, _as_json(value)) for key, value in config.custom_fields.items())
     return {
         "metadata": metadata,
         "access": {"record": config.access.record, "files": config.access.files},
         "files": files,
         "custom_fields": custom_fields,
     }
+
+
+def _as_json(value: Any) -> Any:
+    """The config's frozen values (tuples, read-only mappings) as the JSON they are sent as."""
+    if isinstance(value, Mapping):
+        return {key: _as_json(item) for key, item in value.items()}
+    if isinstance(value, tuple | list):
+        return [_as_json(item) for item in value]
+    return value
 
 
 def _render_metadata(config: Config, publication_date: str | None) -> dict[str, Any]:
@@ -108,6 +143,8 @@ def _render_metadata(config: Config, publication_date: str | None) -> dict[str, 
         description = render_description(config.path_readme)
         if description.strip():
             metadata["description"] = description
+    elif md.description:
+        metadata["description"] = md.description
     optional: dict[str, Any] = {
         "version": md.version or None,
         "publisher": md.publisher or None,
@@ -118,7 +155,41 @@ def _render_metadata(config: Config, publication_date: str | None) -> dict[str, 
         "funding": [_render_funding(f) for f in md.funding],
     }
     metadata.update((name, value) for name, value in optional.items() if value)
+    metadata.update(_render_extras(md))
     return metadata
+
+
+def _render_extras(md: Metadata) -> dict[str, Any]:
+    """The fields zsync owns only when the config gives them: present (even empty) exactly then, so
+    that the document itself says which of them zsync owns (see `diff_owned`, `merge_unowned`)."""
+    extras: dict[str, Any] = {}
+    if md.languages is not None:
+        extras["languages"] = [{"id": language} for language in md.languages]
+    if md.dates is not None:
+        extras["dates"] = [_render_date(entry) for entry in md.dates]
+    if md.contributors is not None:
+        extras["contributors"] = [_render_creator(c) for c in md.contributors]
+    if md.references is not None:
+        extras["references"] = [_render_reference(r) for r in md.references]
+    if md.notes is not None:
+        extras["additional_descriptions"] = [
+            {"description": note, "type": {"id": NOTES_DESCRIPTION_TYPE}} for note in md.notes
+        ]
+    return extras
+
+
+def _render_date(entry: DateEntry) -> dict[str, Any]:
+    rendered: dict[str, Any] = {"date": entry.date, "type": {"id": entry.type}}
+    if entry.description:
+        rendered["description"] = entry.description
+    return rendered
+
+
+def _render_reference(reference: Reference) -> dict[str, str]:
+    rendered = {"reference": reference.reference}
+    if reference.identifier and reference.scheme:
+        rendered.update(scheme=reference.scheme, identifier=reference.identifier)
+    return rendered
 
 
 def _split_name(name: str) -> tuple[str, str | None]:
@@ -141,6 +212,8 @@ def _render_creator(creator: Creator) -> dict[str, Any]:
     if creator.identifiers:
         person["identifiers"] = [{"scheme": s, "identifier": i} for s, i in creator.identifiers]
     rendered: dict[str, Any] = {"person_or_org": person}
+    if creator.role:
+        rendered["role"] = {"id": creator.role}
     if creator.affiliations:
         rendered["affiliations"] = [_render_affiliation(a) for a in creator.affiliations]
     return rendered
@@ -396,6 +469,9 @@ def _normalise_identifier(scheme: str, identifier: str) -> str:
     if scheme == "issn":
         compact = value.replace(" ", "").replace("-", "").upper()
         return f"{compact[:4]}-{compact[4:]}"
+    if scheme == "isni":
+        # The server keeps an ISNI as sent; stepup-reprep sent it with spaces, zsync without.
+        return re.sub(r"[\s-]", "", value).upper()
     return value
 
 
@@ -504,6 +580,107 @@ def _funding_view(funding: Mapping[str, Any]) -> dict[str, Any]:
     return view
 
 
+def _contributor_view(contributor: Mapping[str, Any]) -> dict[str, Any]:
+    return {**_creator_view(contributor), "role": _vocab_id(contributor.get("role"))}
+
+
+def _date_view(entry: Mapping[str, Any]) -> dict[str, str | None]:
+    return {
+        "date": _plain(entry.get("date")),
+        "type": _vocab_id(entry.get("type")),
+        "description": _plain(entry.get("description")),
+    }
+
+
+def _reference_view(reference: Mapping[str, Any]) -> dict[str, str | None]:
+    scheme = (_plain(reference.get("scheme")) or "").lower() or None
+    identifier = _plain(reference.get("identifier"))
+    return {
+        "reference": _plain(reference.get("reference")),
+        "scheme": scheme,
+        "identifier": _normalise_identifier(scheme, identifier) if scheme and identifier else identifier,
+    }
+
+
+def _notes_view(descriptions: Any) -> list[str]:
+    return [
+        text
+        for entry in _list(descriptions)
+        if _vocab_id(entry.get("type")) == NOTES_DESCRIPTION_TYPE
+        and (text := _html_or_none(entry.get("description")))
+    ]
+
+
+def _custom_value(value: Any, key: str = "") -> Any:
+    """A custom field as the server stores it, for comparison: vocabulary references as their ids,
+    strings cleaned, identifier sets sorted, empty parts (and an empty whole) as None."""
+    if key == "identifiers":
+        return _identifiers(value) or None
+    if isinstance(value, Mapping):
+        if "id" in value and isinstance(value.get("id"), str):
+            return _plain(value["id"])
+        parts = {k: _custom_value(v, k) for k, v in sorted(value.items())}
+        return {k: v for k, v in parts.items() if v is not None} or None
+    if isinstance(value, list | tuple):
+        items = [_custom_value(item) for item in value]
+        return [item for item in items if item is not None] or None
+    if isinstance(value, str):
+        return _plain(value)
+    return value
+
+
+def _optional_view(
+    metadata: Mapping[str, Any], custom_fields: Mapping[str, Any], names: Iterable[str]
+) -> dict[str, Any]:
+    """The optional fields `names` (see OPTIONAL_FIELDS), normalised; absent reads as [] or None."""
+    views: dict[str, Callable[[], Any]] = {
+        "metadata.languages": lambda: [
+            language for language in map(_vocab_id, _list(metadata.get("languages"))) if language
+        ],
+        "metadata.dates": lambda: [_date_view(d) for d in _list(metadata.get("dates"))],
+        "metadata.contributors": lambda: [_contributor_view(c) for c in _list(metadata.get("contributors"))],
+        "metadata.references": lambda: [_reference_view(r) for r in _list(metadata.get("references"))],
+        "metadata.notes": lambda: _notes_view(metadata.get(_NOTES_FIELD)),
+    }
+    view = {}
+    for name in names:
+        if name in views:
+            view[name] = views[name]()
+        elif name.startswith("custom_fields."):
+            view[name] = _custom_value(custom_fields.get(name.removeprefix("custom_fields.")))
+    return view
+
+
+def _custom_field_names() -> tuple[str, ...]:
+    from zsync.vocabulary import domain_custom_fields  # the 80 domain fields, read on first use
+
+    structured = [
+        name.removeprefix("custom_fields.") for name in OPTIONAL_FIELDS if name.startswith("custom_")
+    ]
+    return (*structured, *(name for name in domain_custom_fields() if name not in structured))
+
+
+def optional_field_names() -> tuple[str, ...]:
+    """Every field zsync owns when the config gives it: OPTIONAL_FIELDS and the domain custom fields."""
+    return (*OPTIONAL_FIELDS[:5], *(f"custom_fields.{name}" for name in _custom_field_names()))
+
+
+def claimed_fields(document: Mapping[str, Any]) -> frozenset[str]:
+    """The optional fields a desired document owns: those its config gives (see OPTIONAL_FIELDS)."""
+    metadata = document.get("metadata")
+    custom = document.get("custom_fields")
+    names = set()
+    if isinstance(metadata, Mapping):
+        names |= {f"metadata.{key}" for key in metadata}
+        if _NOTES_FIELD in metadata:
+            names.add("metadata.notes")
+    elif "metadata" not in document:  # an owned view: it owns what it holds
+        names |= set(document)
+    if isinstance(custom, Mapping):
+        names |= {f"custom_fields.{key}" for key in custom}
+    return frozenset(names)
+
+
 def _subject_view(subject: Mapping[str, Any]) -> str | None:
     return _plain(subject.get("subject")) or _plain(subject.get("id"))
 
@@ -519,8 +696,10 @@ def owned_view(
     custom_fields: Mapping[str, Any] | None = None,
     access: Mapping[str, Any] | None = None,
     files: Mapping[str, Any] | None = None,
+    optional: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """The normalised fields zsync owns, keyed by dotted path (see OWNED_FIELDS).
+    """The normalised fields zsync owns, keyed by dotted path (see OWNED_FIELDS), plus the
+    `optional` fields named (see OPTIONAL_FIELDS and `claimed_fields`).
 
     Works on what we send and on what the server returns, so that the two compare equal when nothing
     really changed. Absent, null and empty all read as None (scalars) or [] (lists). Lists keep their
@@ -543,6 +722,7 @@ def owned_view(
         ],
         "metadata.funding": [_funding_view(f) for f in _list(metadata.get("funding"))],
         "custom_fields.code:codeRepository": _plain((custom_fields or {}).get(CODE_REPOSITORY_FIELD)),
+        **_optional_view(metadata, custom_fields or {}, optional),
     }
     if access is not None:
         view["access.record"] = _plain(access.get("record"))
@@ -552,7 +732,7 @@ def owned_view(
     return view
 
 
-def _as_view(value: Mapping[str, Any], *, with_files: bool) -> dict[str, Any]:
+def _as_view(value: Mapping[str, Any], *, with_files: bool, optional: Iterable[str] = ()) -> dict[str, Any]:
     """An owned view of a document ({"metadata", ...}); a mapping that already is a view as it is."""
     if "metadata" not in value and any(key in value for key in OWNED_FIELDS):
         return dict(value)
@@ -565,6 +745,7 @@ def _as_view(value: Mapping[str, Any], *, with_files: bool) -> dict[str, Any]:
         custom_fields if isinstance(custom_fields, Mapping) else None,
         access if isinstance(access, Mapping) else None,
         files if with_files and isinstance(files, Mapping) else None,
+        optional,
     )
 
 
@@ -577,8 +758,9 @@ def diff_owned(desired: Mapping[str, Any], remote: Mapping[str, Any]) -> list[Fi
     """
     desired_files = desired.get("files")
     with_files = isinstance(desired_files, Mapping) and "default_preview" in desired_files
-    want = _as_view(desired, with_files=with_files)
-    have = _as_view(remote, with_files=with_files)
+    claimed = claimed_fields(desired) & frozenset(optional_field_names())
+    want = _as_view(desired, with_files=with_files, optional=claimed)
+    have = _as_view(remote, with_files=with_files, optional=claimed)
     changes = []
     for name in _ordered(want.keys() & have.keys()):
         if want[name] != have[name]:
@@ -587,7 +769,7 @@ def diff_owned(desired: Mapping[str, Any], remote: Mapping[str, Any]) -> list[Fi
 
 
 def _ordered(names: Iterable[str]) -> list[str]:
-    rank = {name: i for i, name in enumerate(OWNED_FIELDS)}
+    rank = {name: i for i, name in enumerate((*OWNED_FIELDS, *OPTIONAL_FIELDS))}
     return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
 
 
@@ -604,18 +786,35 @@ OWNED_CUSTOM_FIELDS = frozenset(
 )
 
 
-def unowned_metadata(remote: RemoteRecord | None) -> dict[str, Any]:
-    """The metadata fields zsync does not manage (what a person may have edited on the web)."""
+def unowned_metadata(remote: RemoteRecord | None, desired: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The metadata fields zsync does not manage (what a person may have edited on the web): the
+    always-owned ones are left out, and so are those `desired` (a rendered document) owns; of
+    `additional_descriptions`, only the notes are zsync's when the config gives notes."""
     if remote is None:
         return {}
-    return {k: v for k, v in remote.metadata.items() if k not in OWNED_METADATA}
+    claimed = desired.get("metadata", {}) if desired is not None else {}
+    kept = {k: v for k, v in remote.metadata.items() if k not in OWNED_METADATA and k not in claimed}
+    if _NOTES_FIELD in claimed:
+        others = [
+            entry
+            for entry in _list(remote.metadata.get(_NOTES_FIELD))
+            if _vocab_id(entry.get("type")) != NOTES_DESCRIPTION_TYPE
+        ]
+        if others:
+            kept[_NOTES_FIELD] = others
+    return kept
 
 
 def merge_unowned(desired: Mapping[str, Any], remote: RemoteRecord) -> dict[str, Any]:
     """`desired`, plus the metadata and custom fields a person added on the web that zsync does not
     manage: a PUT replaces `metadata` and `custom_fields` wholesale, so they must be sent back."""
     document = dict(desired)
-    document["metadata"] = unowned_metadata(remote) | dict(desired["metadata"])
+    kept = unowned_metadata(remote, desired)
+    metadata = dict(desired["metadata"])
+    if _NOTES_FIELD in metadata and _NOTES_FIELD in kept:
+        # The person's other descriptions (methods, ...) first, as Zenodo's form lists them, then the notes.
+        metadata[_NOTES_FIELD] = [*kept.pop(_NOTES_FIELD), *metadata[_NOTES_FIELD]]
+    document["metadata"] = kept | metadata
     kept_custom = {k: v for k, v in remote.custom_fields.items() if k not in OWNED_CUSTOM_FIELDS}
     document["custom_fields"] = kept_custom | dict(desired.get("custom_fields", {}))
     return document

@@ -39,6 +39,7 @@ class Creator:
     name: str | None = None
     identifiers: tuple[tuple[str, str], ...] = ()
     affiliations: tuple[Affiliation, ...] = ()
+    role: str | None = None  # a contributor's role (Zenodo's `contributorsroles`); None for a creator
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,29 @@ class Access:
 
 
 @dataclass(frozen=True)
+class DateEntry:
+    """A date of `metadata.dates`: an EDTF date or interval (`2024-06-15`, `2020/2021`) and its type."""
+
+    date: str
+    type: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference (a citation as text), with an optional identifier of the cited work."""
+
+    reference: str
+    scheme: str | None = None
+    identifier: str | None = None
+
+
+@dataclass(frozen=True)
 class Metadata:
+    """The record's metadata. The fields from `description` on are None when the config does not give
+    them: zsync then leaves what the record has (a person may fill them in on Zenodo); once given
+    (even as an empty list), zsync owns them."""
+
     title: str
     version: str
     creators: tuple[Creator, ...]
@@ -86,6 +109,12 @@ class Metadata:
     copyright: str | None = None
     related: tuple[RelatedIdentifier, ...] = ()
     funding: tuple[Funding, ...] = ()
+    description: str | None = None  # inline HTML, instead of path_readme (always owned, like it)
+    languages: tuple[str, ...] | None = None
+    dates: tuple[DateEntry, ...] | None = None
+    contributors: tuple[Creator, ...] | None = None
+    references: tuple[Reference, ...] | None = None
+    notes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +135,15 @@ class Config:
     path_readme: Path | None = None
     access: Access = field(default_factory=Access)
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    # Zenodo custom fields the config sets, keyed and shaped as sent (`{"code:developmentStatus":
+    # {"id": "active"}}`); `code:codeRepository` is `code_repository`. Only these are owned.
+    custom_fields: Mapping[str, Any] = field(default_factory=dict)
+    # The stepup-reprep generation the file was written for ("1.x", "3.x", "4.x"), None for zsync's own.
+    generation: str | None = None
+    # 1.x keeps record ids in a JSON file {version: id} (path_versions); zsync reads and writes it so.
+    record_ids_by_version: bool = False
+    # What a person should know about how the file was read (printed by validate, plan and sync).
+    notices: tuple[str, ...] = ()
 
     def with_version(self, version: str) -> Config:
         """A copy whose metadata.version is `version` (the action's `version` input, a release tag)."""

@@ -597,7 +597,7 @@ def _plan_open_edit(
     """An edit draft is open (someone pressed Edit on the web, or a zsync run stopped mid-edit)."""
     kept = _kept(diff_files(ctx.local, record.files))
     draft_changes = tuple(diff_owned(desired, _document_of(draft)))
-    ours_only = unowned_metadata(draft) == unowned_metadata(record)
+    ours_only = unowned_metadata(draft, desired) == unowned_metadata(record, desired)
     changes = record_changes or draft_changes
     if not changes:
         steps: tuple[Step, ...] = ()

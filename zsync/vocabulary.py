@@ -1,7 +1,8 @@
 """The controlled vocabularies a zenodo.yaml may use, and "did you mean" suggestions for them.
 
-Licences, resource types and relation types are Zenodo's own lists, shipped as package data in
-`zsync/vocab/` (see SOURCES.md there: facts from Zenodo's deployment data, not the SPDX list, which
+Licences, resource types, relation types, languages, contributor roles, date types, programming
+languages, development statuses and the domain custom fields are Zenodo's own lists, shipped as package
+data in `zsync/vocab/` (see SOURCES.md there: facts from Zenodo's deployment data, not the SPDX list, which
 is a different list). Zenodo refuses a whole save when one of these ids is unknown, so the loader
 checks them offline; ids Zenodo retired get a precise error with their replacement
 (`publication-thesis` is `publication-dissertation`, titled "Thesis", since 2023). Identifier schemes
@@ -111,3 +112,84 @@ def closest(word: str, choices: Iterable[str]) -> str | None:
 
     matches = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
     return lowered[matches[0]] if matches else None
+
+
+# --------------------------------------------------------------------------- #12: metadata extras
+
+
+@cache
+def languages() -> Mapping[str, str]:
+    """ISO 639-3 id -> English name: Zenodo's `languages` vocabulary (7847 ids; read on first use)."""
+    return _load("languages.json")
+
+
+@cache
+def language_from_alpha2() -> Mapping[str, str]:
+    """ISO 639-1 code -> ISO 639-3 id, for "did you mean" (Zenodo takes 639-3 ids only)."""
+    return _load("languages_alpha2.json")
+
+
+def language_suggestion(written: str) -> str | None:
+    """The ISO 639-3 id a person probably meant by `written` ('en', 'English', 'ENG'), or None."""
+    word = written.strip()
+    ids = languages()
+    if word.lower() in ids:
+        return word.lower()
+    if word.lower() in language_from_alpha2():
+        return language_from_alpha2()[word.lower()]
+    by_name = {name.lower(): ident for ident, name in ids.items()}
+    return by_name.get(word.lower())
+
+
+@cache
+def contributor_roles() -> tuple[str, ...]:
+    """The roles a contributor may have (`contributorsroles`, 22 ids)."""
+    return tuple(_load("contributor_roles.json"))
+
+
+@cache
+def date_types() -> tuple[str, ...]:
+    """The types of `metadata.dates` (`datetypes`, 12 ids)."""
+    return tuple(_load("date_types.json"))
+
+
+@cache
+def programming_languages() -> tuple[str, ...]:
+    """The ids of `code:programmingLanguages` (706, lower case, `_` for spaces: `jupyter_notebook`)."""
+    return tuple(_load("programming_languages.json"))
+
+
+@cache
+def programming_language_titles() -> Mapping[str, str]:
+    """Lower-cased title ("c++", "jupyter notebook") -> id, for "did you mean"."""
+    return {title.lower(): ident for ident, title in _load("programming_languages.json").items()}
+
+
+@cache
+def development_statuses() -> tuple[str, ...]:
+    """The ids of `code:developmentStatus` (repostatus.org: active, wip, ...)."""
+    return tuple(_load("development_statuses.json"))
+
+
+def domain_custom_fields() -> Mapping[str, str]:
+    """Zenodo's domain custom fields of the upload form (`dwc:family`, ...) -> the kind of their values
+    (keyword, text, number, integer, iso-date, edtf-date, relationships); every one takes a list."""
+    return _load("domain_custom_fields.json")
+
+
+# Zenodo's description type for notes (zenodo-rdm app_data/vocabularies/description_types.yaml).
+NOTES_DESCRIPTION_TYPE = "notes"
+
+# stepup-reprep 1.x's `upload_type` (the legacy deposit API's list); each is a Zenodo resource type id.
+LEGACY_UPLOAD_TYPES: tuple[str, ...] = (
+    "publication",
+    "poster",
+    "presentation",
+    "dataset",
+    "image",
+    "video",
+    "software",
+    "lesson",
+    "physicalobject",
+    "other",
+)

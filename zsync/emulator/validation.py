@@ -48,9 +48,24 @@ _METADATA_FIELDS = _words(
     "related_identifiers funding copyright contributors additional_titles additional_descriptions "
     "dates languages identifiers locations references sizes formats"
 )
-_FREE_FIELDS = _words(
-    "additional_titles additional_descriptions dates languages identifiers locations references sizes formats"
-)
+_FREE_FIELDS = _words("additional_titles identifiers locations sizes formats")
+# Vocabularies the emulator knows no list of: an id of a plausible shape passes, and the stored record
+# carries a title, as the server's vocabulary lookup adds one (here: the id itself).
+_PLAUSIBLE_IDS = {
+    "languages": re.compile(r"[a-z]{3}"),
+    "roles": re.compile(r"[a-z]+"),
+    "datetypes": re.compile(r"[a-z]+"),
+    "descriptiontypes": re.compile(r"[a-z]+(-[a-z]+)*"),
+    "code:programmingLanguages": re.compile(r"[a-z0-9_+#.-]+"),
+    "code:developmentStatus": re.compile(r"[a-z]+"),
+}
+# invenio-rdm-records contrib/*/custom_fields.py: the keys of the nested custom fields.
+_NESTED_CUSTOM_FIELDS = {
+    "journal:journal": _words("title issue volume pages issn"),
+    "meeting:meeting": _words("acronym dates place session_part session title url identifiers"),
+    "imprint:imprint": _words("title isbn pages place edition"),
+    "thesis:thesis": _words("university department type date_submitted date_defended"),
+}
 
 
 @dataclass(frozen=True)
@@ -176,7 +191,18 @@ def _check_metadata_field(name: str, value: Any, path: str, errors: _Errors, voc
         return [
             kept
             for i, item in enumerate(value)
-            if (kept := _check_creator(item, f"{path}.{i}", errors)) is not _DROP
+            if (kept := _check_creator(item, f"{path}.{i}", errors, role_required=name == "contributors"))
+            is not _DROP
+        ]
+    if name in _EXTRA_CHECKS:
+        if not isinstance(value, list):
+            errors.add(path, "Not a valid list.")
+            return _DROP
+        check_extra = _EXTRA_CHECKS[name]
+        return [
+            kept
+            for i, item in enumerate(value)
+            if (kept := check_extra(item, f"{path}.{i}", errors)) is not _DROP
         ]
     if name == "description":
         if not isinstance(value, str):
@@ -218,11 +244,16 @@ def _check_vocabulary_ref(
     return {"id": value["id"]}
 
 
-def _check_creator(item: Any, path: str, errors: _Errors) -> Any:
+def _check_creator(item: Any, path: str, errors: _Errors, *, role_required: bool = False) -> Any:
     if not isinstance(item, dict):
         errors.add(path, "Invalid input type.")
         return _DROP
     creator = dict(item)
+    if "role" in item:
+        creator["role"] = _titled(item["role"], f"{path}.role", "roles", errors)
+    elif role_required:
+        # ContributorSchema: role = fields.Nested(VocabularySchema, required=True)
+        errors.add(f"{path}.role", REQUIRED)
     person = item.get("person_or_org")
     if not isinstance(person, dict):
         errors.add(f"{path}.person_or_org", REQUIRED)
@@ -366,6 +397,73 @@ def _check_funding(item: Any, path: str, errors: _Errors, vocab: Vocabularies) -
     return item
 
 
+def _titled(value: Any, path: str, vocabulary: str, errors: _Errors) -> Any:
+    """A reference to a vocabulary the emulator has no list of: {"id"} in, {"id", "title"} stored."""
+    if not isinstance(value, dict) or not isinstance(value.get("id"), str):
+        errors.add(path, "Invalid input type.")
+        return value
+    if not _PLAUSIBLE_IDS[vocabulary].fullmatch(value["id"]):
+        errors.unknown_id(f"{path}.id", value["id"])
+    return {"id": value["id"], "title": {"en": value["id"]}}
+
+
+def _check_language(item: Any, path: str, errors: _Errors) -> Any:
+    return _titled(item, path, "languages", errors)
+
+
+def _check_date(item: Any, path: str, errors: _Errors) -> Any:
+    # invenio-rdm-records DateSchema: date (EDTF date or interval) and type required, description.
+    if not isinstance(item, dict):
+        errors.add(path, "Invalid input type.")
+        return _DROP
+    kept = dict(item)
+    if not isinstance(item.get("date"), str) or not is_edtf_date(item["date"]):
+        errors.add(f"{path}.date", "Please provide a valid date or interval.")
+    _typed(item, kept, path, "datetypes", errors)
+    return kept
+
+
+def _check_description(item: Any, path: str, errors: _Errors) -> Any:
+    # DescriptionSchema: description (SanitizedHTML, at least 3 characters) and type required, lang.
+    if not isinstance(item, dict):
+        errors.add(path, "Invalid input type.")
+        return _DROP
+    kept = dict(item)
+    text = item.get("description")
+    if not isinstance(text, str) or len(text.strip()) < 3:
+        errors.add(f"{path}.description", "Shorter than minimum length 3.")
+    else:
+        kept["description"] = sanitize_html(text)
+    _typed(item, kept, path, "descriptiontypes", errors)
+    return kept
+
+
+def _typed(item: dict[str, Any], kept: dict[str, Any], path: str, vocabulary: str, errors: _Errors) -> None:
+    """The required `type` of a date or description, a vocabulary reference (the server adds its title)."""
+    if "type" not in item:
+        errors.add(f"{path}.type", REQUIRED)
+    else:
+        kept["type"] = _titled(item["type"], f"{path}.type", vocabulary, errors)
+
+
+def _check_reference(item: Any, path: str, errors: _Errors) -> Any:
+    # ReferenceSchema: reference required; identifier and scheme optional.
+    if not isinstance(item, dict) or not isinstance(item.get("reference"), str) or not item["reference"]:
+        errors.add(f"{path}.reference", REQUIRED)
+        return _DROP
+    if "scheme" in item and item["scheme"] not in _RELATED_SCHEMES:
+        errors.add(f"{path}.scheme", "Invalid scheme.")
+    return item
+
+
+_EXTRA_CHECKS = {
+    "languages": _check_language,
+    "dates": _check_date,
+    "additional_descriptions": _check_description,
+    "references": _check_reference,
+}
+
+
 def _check_access(value: Any, errors: _Errors) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         errors.add("access", "Invalid input type.")
@@ -384,13 +482,50 @@ def _check_custom_fields(value: Any, errors: _Errors) -> dict[str, Any]:
         return {}
     kept = {}
     for name, item in value.items():
-        if ":" not in name:
-            errors.add(f"custom_fields.{name}", UNKNOWN_FIELD)
+        path = f"custom_fields.{name}"
+        if not _known_custom_field(name):
+            errors.add(path, UNKNOWN_FIELD)
         elif name == "code:codeRepository" and not (isinstance(item, str) and _URL.fullmatch(item)):
-            errors.add(f"custom_fields.{name}", "Not a valid URL.")
+            errors.add(path, "Not a valid URL.")
+        elif name == "code:developmentStatus":
+            kept[name] = _titled(item, path, "code:developmentStatus", errors)
+        elif name == "code:programmingLanguage":
+            if isinstance(item, list):
+                kept[name] = [
+                    _titled(x, f"{path}.{i}", "code:programmingLanguages", errors) for i, x in enumerate(item)
+                ]
+            else:
+                errors.add(path, "Not a valid list.")
+        elif name in _NESTED_CUSTOM_FIELDS:
+            if _check_nested(item, path, _NESTED_CUSTOM_FIELDS[name], errors):
+                kept[name] = item
         else:
             kept[name] = item
     return kept
+
+
+# Zenodo's custom fields (zenodo-rdm site/zenodo_rdm/custom_fields/__init__.py): the structured ones
+# by name, the domain and legacy ones by namespace. `thesis:university` is gone (inside thesis:thesis).
+_STRUCTURED_CUSTOM_FIELDS = _words(
+    "code:codeRepository code:programmingLanguage code:developmentStatus journal:journal meeting:meeting "
+    "imprint:imprint thesis:thesis"
+)
+_DOMAIN_NAMESPACES = _words("dwc gbif-dwc gbif mixs ac openbiodiv obo dc legacy")
+
+
+def _known_custom_field(name: str) -> bool:
+    namespace, colon, rest = name.partition(":")
+    return name in _STRUCTURED_CUSTOM_FIELDS or bool(colon and rest and namespace in _DOMAIN_NAMESPACES)
+
+
+def _check_nested(item: Any, path: str, allowed: frozenset[str], errors: _Errors) -> bool:
+    if not isinstance(item, dict):
+        errors.add(path, "Invalid input type.")
+        return False
+    unknown = [key for key in item if key not in allowed]
+    for key in unknown:
+        errors.add(f"{path}.{key}", UNKNOWN_FIELD)
+    return not unknown
 
 
 def publish_errors(metadata: dict[str, Any], access: dict[str, Any] | None) -> list[dict[str, Any]]:

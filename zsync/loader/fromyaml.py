@@ -66,3 +66,14 @@ class _YamlNode(Node):
 
     def items(self) -> Sequence[Node]:
         return [_YamlNode(item) for item in self._node.value]
+
+
+def document_value(text: str) -> object:
+    """The whole document as Python data (as `yaml.safe_load`); raises `DocumentError`."""
+    root = compose(text)
+    return None if root is None else root.value()
+
+
+def dump(data: object) -> str:
+    """`data` as block-style YAML, keys in their order, Unicode as it is (for `zsync migrate`)."""
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))

@@ -58,3 +58,27 @@ class Node(ABC):
     @abstractmethod
     def items(self) -> Sequence[Node]:
         """A sequence's items in document order."""
+
+
+class Plain(Node):
+    """A node made in memory, not read from a document: a value given as a command-line argument
+    (a string, or a list of them). Its line is 0: it has none."""
+
+    __slots__ = ("_value", "kind", "line")
+
+    def __init__(self, value: str | Sequence[str]) -> None:
+        self._value = value
+        self.kind = "scalar" if isinstance(value, str) else "sequence"
+        self.line = 0
+
+    def value(self) -> object:
+        return self._value
+
+    def text(self) -> str:
+        return str(self._value)
+
+    def pairs(self) -> Sequence[tuple[Node, Node]]:
+        return []
+
+    def items(self) -> Sequence[Node]:
+        return [Plain(item) for item in self._value] if not isinstance(self._value, str) else []

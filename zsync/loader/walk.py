@@ -41,17 +41,19 @@ def join(path: str, key: str) -> str:
 
 
 class Spot:
-    """Where a late problem goes: its field and line, and its position among the walk's problems."""
+    """Where a late problem goes: its field and line, and its position among the walk's problems.
+    `file` names where the field was written when that is not the walk's file (the command line)."""
 
-    __slots__ = ("line", "path", "position")
+    __slots__ = ("file", "line", "path", "position")
 
-    def __init__(self, path: str, line: int | None, position: int) -> None:
+    def __init__(self, path: str, line: int | None, position: int, file: str | None = None) -> None:
         self.path = path
         self.line = line
         self.position = position
+        self.file = file
 
     def problem(self, file: str, message: str, hint: str | None = None) -> Late:
-        return self.position, problem(file, self.line, self.path, message, hint)
+        return self.position, problem(self.file or file, self.line, self.path, message, hint)
 
 
 Late: TypeAlias = "tuple[int, Problem]"
@@ -64,12 +66,18 @@ Deferred: TypeAlias = "Callable[[str], Iterable[Late]]"
 class Walker:
     """The state of one walk: the problems found, the line of each field, the deferred checks."""
 
-    def __init__(self, file: str, base: Path) -> None:
+    def __init__(self, file: str, base: Path, syntax: str = "YAML") -> None:
         self.file = file
         self.base = base  # relative paths in the document resolve against it
+        self.syntax = syntax  # the document's format (YAML, TOML, JSON), for messages about its syntax
         self.problems: list[Problem] = []
         self.lines: dict[str, int] = {}
         self.deferred: list[Deferred] = []
+        # What rows may need beyond the document: the stepup-reprep generation it was written for
+        # (for hints), and values given as command-line arguments (see `ArgumentWalker`).
+        self.generation: str | None = None
+        self.argument_files: Cursor | None = None
+        self.argument_description: Cursor | None = None
 
     def add(self, path: str, line: int | None, message: str, hint: str | None = None) -> None:
         self.problems.append(problem(self.file, line, path, message, hint))
@@ -93,6 +101,22 @@ class Walker:
 
     def root(self, node: Node) -> Cursor:
         return Cursor(self, node, "", 1)
+
+
+class ArgumentWalker(Walker):
+    """The part of a config given as command-line arguments (data files, a description): problems
+    about it name the command line, without a line, in the same list and order as the config's."""
+
+    def __init__(self, parent: Walker, base: Path, label: str = "command line") -> None:
+        super().__init__(label, base, parent.syntax)
+        self.problems = parent.problems
+        self.deferred = parent.deferred
+
+    def add(self, path: str, line: int | None, message: str, hint: str | None = None) -> None:
+        super().add(path, None, message, hint)
+
+    def spot(self, path: str, line: int | None) -> Spot:
+        return Spot(path, None, self.mark(), self.file)
 
 
 class Cursor:
@@ -221,7 +245,8 @@ def identifier(at: Cursor, check: Callable[[str], str], text: str | None) -> str
 class Row:
     """One key of a mapping: how to read its value, whether it is required, what it is when absent.
 
-    `required` is None for an optional key, else the hint of its "is required" problem; `fill`
+    `required` is None for an optional key, else the hint of its "is required" problem (or a
+    function of the walk giving that hint, None when the key is not required in this walk); `fill`
     computes the value of an absent key when a constant `default` will not do.
     """
 
@@ -231,7 +256,7 @@ class Row:
         self,
         key: str,
         parse: Parser[Any],
-        required: str | None = None,
+        required: str | Callable[[Walker], str | None] | None = None,
         default: Any = None,
         fill: Callable[[Record], Any] | None = None,
     ) -> None:
@@ -250,7 +275,7 @@ class Shape(Generic[_T_co]):
     before the others, which keeps the order of same-line messages as it always was.
     """
 
-    __slots__ = ("build", "by_key", "example", "keys", "order", "rows")
+    __slots__ = ("build", "by_key", "example", "fallback", "hints", "keys", "order", "rows")
 
     def __init__(
         self,
@@ -258,10 +283,16 @@ class Shape(Generic[_T_co]):
         example: str,
         build: Callable[[Record], _T_co | None],
         first: tuple[str, ...] = (),
+        hints: Mapping[str, str] | None = None,
+        fallback: str | None = None,
     ) -> None:
+        """`hints`: what to write instead of a known foreign key (another generation's name);
+        `fallback`: the hint of an unknown key nothing resembles (instead of listing the keys)."""
         self.rows = rows
         self.example = example
         self.build = build
+        self.hints: Mapping[str, str] = hints or {}
+        self.fallback = fallback
         self.keys = tuple(row.key for row in rows)
         self.by_key = {row.key: row for row in rows}
         self.order = tuple(self.by_key[key] for key in first) + tuple(
@@ -333,7 +364,9 @@ def record(at: Cursor, shape: Shape[Any]) -> Record | None:
             at.walk.lines[path] = key_node.line
     for row in shape.rows:
         if row.required is not None and row.key not in result.entries:
-            result.add("is required", row.required, key=row.key)
+            hint = row.required(at.walk) if callable(row.required) else row.required
+            if hint is not None:
+                result.add("is required", hint, key=row.key)
     return result
 
 
@@ -347,8 +380,14 @@ def _accepted_key(at: Cursor, key_node: Node, into: Record) -> str | None:
     path = join(at.path, key)
     keys = into.shape.keys
     if key not in keys:
-        guess = vocabulary.closest(key, keys)
-        hint = f"did you mean {guess!r}?" if guess else f"allowed here: {', '.join(keys)}"
+        hint = into.shape.hints.get(key)
+        if hint is None:
+            guess = vocabulary.closest(key, keys)
+            hint = (
+                f"did you mean {guess!r}?"
+                if guess
+                else into.shape.fallback or f"allowed here: {', '.join(keys)}"
+            )
         at.walk.add(path, line, f"unknown key {key!r}", hint)
         return None
     if key in into.entries:
