@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,92 @@ from zsync.errors import ConfigError, UsageError, ZsyncError
 
 if TYPE_CHECKING:
     from zsync.engine import SyncResult
+
+
+_CONFIG_HELP = (
+    "the config file: YAML, TOML (.toml) or JSON (.json); zsync's format or stepup-reprep's "
+    "(default: zenodo.yaml)"
+)
+
+
+def _config_argument(p: argparse.ArgumentParser, *, files: bool = True) -> None:
+    p.add_argument("config", nargs="?", default="zenodo.yaml", help=_CONFIG_HELP)
+    if not files:
+        return
+    p.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="data files to publish besides the config's paths (as stepup-reprep 4.x takes them)",
+    )
+    p.add_argument(
+        "--description",
+        metavar="FILE",
+        help="a Markdown (.md) or HTML (.html) file to use as the description (instead of path_readme)",
+    )
+
+
+def _render_arguments(p: argparse.ArgumentParser) -> None:
+    _config_argument(p)
+    p.add_argument("--publication-date", help="date to put in the document (default: today)")
+
+
+def _plan_arguments(p: argparse.ArgumentParser) -> None:
+    _config_argument(p)
+    p.add_argument("--set-version", metavar="VERSION", help="override metadata.version (e.g. a tag: v1.2.0)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.add_argument(
+        "--no-reserve-doi",
+        action="store_true",
+        help="do not reserve a DOI for a draft that has none (by default it is reserved, so it is known "
+        "before publication)",
+    )
+    p.add_argument(
+        "--require-token",
+        action="store_true",
+        help="fail (exit 2) when no Zenodo token is found, instead of validating only",
+    )
+
+
+def _sync_arguments(p: argparse.ArgumentParser) -> None:
+    _plan_arguments(p)
+    p.add_argument("--publish", action="store_true", help="publish the draft after a successful sync")
+    p.add_argument("--dry-run", action="store_true", help="same as `zsync plan`")
+    p.add_argument("--clean", action="store_true", help=argparse.SUPPRESS)  # stepup-reprep's; refused
+
+
+def _migrate_arguments(p: argparse.ArgumentParser) -> None:
+    _config_argument(p)
+    p.add_argument(
+        "--write", action="store_true", help="replace the file with it, keeping its comments where it can"
+    )
+
+
+def _demo_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", nargs="?", default="examples/zenodo.yaml", help="default: examples/zenodo.yaml")
+
+
+def _no_arguments(p: argparse.ArgumentParser) -> None:
+    return
+
+
+# command -> (help, its arguments); `emulator` hands its own arguments to zsync.emulator.
+_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "validate": ("check a config and its files offline", _config_argument),
+    "render": ("print the InvenioRDM JSON document zsync would send (for review)", _render_arguments),
+    "plan": ("read the record on Zenodo and show what a sync would change; change nothing", _plan_arguments),
+    "sync": ("make the Zenodo record match the local files and metadata", _sync_arguments),
+    "discard": (
+        "discard this dataset's open draft on Zenodo (only this one)",
+        lambda p: _config_argument(p, files=False),
+    ),
+    "migrate": ("print a stepup-reprep config (1.x, 3.x, 4.x) in zsync's format", _migrate_arguments),
+    "demo": (
+        "sync the example dataset against a built-in emulator, twice (no token, no network)",
+        _demo_arguments,
+    ),
+    "schema": ("print the JSON Schema of zenodo.yaml (for editors)", _no_arguments),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,75 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument("-q", "--quiet", action="store_true", help="only warnings, errors and the summary")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, parents=[common], help=help_text, description=help_text)
-
-    def config_arg(p: argparse.ArgumentParser, *, files: bool = True) -> None:
-        p.add_argument(
-            "config",
-            nargs="?",
-            default="zenodo.yaml",
-            help="the config file: YAML, TOML (.toml) or JSON (.json); zsync's format or stepup-reprep's "
-            "(default: zenodo.yaml)",
-        )
-        if not files:
-            return
-        p.add_argument(
-            "files",
-            nargs="*",
-            metavar="FILE",
-            help="data files to publish besides the config's paths (as stepup-reprep 4.x takes them)",
-        )
-        p.add_argument(
-            "--description",
-            metavar="FILE",
-            help="a Markdown (.md) or HTML (.html) file to use as the description (instead of path_readme)",
-        )
-
-    p = add("validate", "check a config and its files offline")
-    config_arg(p)
-    p = add("render", "print the InvenioRDM JSON document zsync would send (for review)")
-    config_arg(p)
-    p.add_argument("--publication-date", help="date to put in the document (default: today)")
-    for name, text in (
-        ("plan", "read the record on Zenodo and show what a sync would change; change nothing"),
-        ("sync", "make the Zenodo record match the local files and metadata"),
-    ):
-        p = add(name, text)
-        config_arg(p)
-        p.add_argument(
-            "--set-version", metavar="VERSION", help="override metadata.version (e.g. a tag: v1.2.0)"
-        )
-        p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
-        p.add_argument(
-            "--no-reserve-doi",
-            action="store_true",
-            help="do not reserve a DOI for a draft that has none (by default it is reserved, so it is known "
-            "before publication)",
-        )
-        p.add_argument(
-            "--require-token",
-            action="store_true",
-            help="fail (exit 2) when no Zenodo token is found, instead of validating only",
-        )
-        if name == "sync":
-            p.add_argument("--publish", action="store_true", help="publish the draft after a successful sync")
-            p.add_argument("--dry-run", action="store_true", help="same as `zsync plan`")
-            p.add_argument("--clean", action="store_true", help=argparse.SUPPRESS)  # stepup-reprep's; refused
-    p = add("discard", "discard this dataset's open draft on Zenodo (only this one)")
-    config_arg(p, files=False)
-    p = add("migrate", "print a stepup-reprep config (1.x, 3.x, 4.x) in zsync's format")
-    config_arg(p)
-    p.add_argument(
-        "--write", action="store_true", help="replace the file with it, keeping its comments where it can"
-    )
-    sub.add_parser(
-        "emulator", help="run a local Zenodo emulator (InvenioRDM API); see `zsync emulator --help`"
-    )
-    p = add("demo", "sync the example dataset against a built-in emulator, twice (no token, no network)")
-    p.add_argument("config", nargs="?", default="examples/zenodo.yaml", help="default: examples/zenodo.yaml")
-    p = add("schema", "print the JSON Schema of zenodo.yaml (for editors)")
+    for name, (help_text, add_arguments) in _COMMANDS.items():
+        add_arguments(sub.add_parser(name, parents=[common], help=help_text, description=help_text))
+        if name == "discard":
+            sub.add_parser(
+                "emulator", help="run a local Zenodo emulator (InvenioRDM API); see `zsync emulator --help`"
+            )
     return parser
 
 
@@ -176,49 +199,71 @@ def _arguments(args: argparse.Namespace) -> Any:
     return Arguments(files, description) if files or description is not None else None
 
 
-def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:  # noqa: C901 (one branch per command)
-    if args.command == "validate":
-        from zsync.config import load_config, summarize
-        from zsync.units import format_size
+def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    runners: dict[str, Callable[[argparse.Namespace, Mapping[str, str]], int]] = {
+        "validate": _validate,
+        "migrate": _migrate,
+        "render": _render,
+        "schema": _schema,
+        "discard": _discard,
+        "demo": lambda a, _env: print_demo(Path(a.config)),
+        "plan": _sync,
+        "sync": _sync,
+    }
+    return runners[args.command](args, env)
 
-        config = load_config(Path(args.config), arguments=_arguments(args))
-        summary = summarize(config)
-        print(
-            f"{args.config} is valid: {summary.title!r}, version {summary.version}, "
-            f"{summary.file_count} files, {format_size(summary.total_size_bytes)}"
-        )
-        for notice in config.notices:
-            print(f"note: {notice}")
-        return 0
-    if args.command == "migrate":
-        from zsync.migrate import run_migrate
 
-        return run_migrate(Path(args.config), _arguments(args), write=args.write)
-    if args.command == "render":
-        import datetime as dt
+def _validate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from zsync.config import load_config, summarize
+    from zsync.units import counted, format_size
 
-        from zsync.config import load_config
-        from zsync.metadata import render_document
+    config = load_config(Path(args.config), arguments=_arguments(args))
+    summary = summarize(config)
+    print(
+        f"{args.config} is valid: {summary.title!r}, version {summary.version}, "
+        f"{counted(summary.file_count, 'file')}, {format_size(summary.total_size_bytes)}"
+    )
+    for notice in config.notices:
+        print(f"note: {notice}")
+    return 0
 
-        config = load_config(Path(args.config), arguments=_arguments(args))
-        date = args.publication_date or dt.date.today().isoformat()
-        import json
 
-        print(json.dumps(render_document(config, publication_date=date), indent=2, ensure_ascii=False))
-        return 0
-    if args.command == "schema":
-        from importlib.resources import files
+def _migrate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from zsync.migrate import run_migrate
 
-        print(files("zsync").joinpath("zenodo-yaml.schema.json").read_text(encoding="utf-8"), end="")
-        return 0
-    from zsync import engine  # not before: `validate` starts without markdown and requests
+    return run_migrate(Path(args.config), _arguments(args), write=args.write)
 
-    if args.command == "discard":
-        discarded = engine.discard(args.config, environ=env)
-        print(f"discarded draft {discarded}" if discarded else "no open draft to discard")
-        return 0
-    if args.command == "demo":
-        return print_demo(Path(args.config))
+
+def _render(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    import datetime as dt
+    import json
+
+    from zsync.config import load_config
+    from zsync.metadata import render_document
+
+    config = load_config(Path(args.config), arguments=_arguments(args))
+    date = args.publication_date or dt.date.today().isoformat()
+    print(json.dumps(render_document(config, publication_date=date), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _schema(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from importlib.resources import files
+
+    print(files("zsync").joinpath("zenodo-yaml.schema.json").read_text(encoding="utf-8"), end="")
+    return 0
+
+
+def _discard(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from zsync import engine  # not at the top: `validate` starts without markdown and requests
+
+    discarded = engine.discard(args.config, environ=env)
+    print(f"discarded draft {discarded}" if discarded else "no open draft to discard")
+    return 0
+
+
+def _sync(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from zsync import engine
     from zsync.report import LogReporter, TerminalReporter
 
     if getattr(args, "clean", False):

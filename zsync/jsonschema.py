@@ -271,7 +271,7 @@ def _one_or_many(item: Schema, description: str) -> Schema:
     return {"description": description, "anyOf": [item, {"type": "array", "items": item}]}
 
 
-def _metadata_extras() -> dict[str, Schema]:
+def _contributor() -> Schema:
     contributor = _creator()
     contributor["properties"] = {
         **contributor["properties"],
@@ -283,6 +283,11 @@ def _metadata_extras() -> dict[str, Schema]:
     }
     contributor["required"] = ["role"]
     contributor["description"] = "A contributor: a creator (person or organisation) with a role."
+    return contributor
+
+
+def _metadata_extras() -> dict[str, Schema]:
+    contributor = _contributor()
     date = _object(
         "A date and what it is.",
         {
@@ -342,26 +347,41 @@ def _metadata_extras() -> dict[str, Schema]:
     }
 
 
+_NESTED_CUSTOM_FIELDS = {
+    "journal": (
+        "The journal the work appeared in (Zenodo's journal:journal).",
+        ("title", "issue", "volume", "pages", "issn"),
+    ),
+    "meeting": (
+        "The conference (meeting:meeting).",
+        ("title", "acronym", "dates", "place", "session", "session_part", "url"),
+    ),
+    "imprint": (
+        "The book, report or proceedings it is part of (imprint:imprint).",
+        ("title", "isbn", "pages", "place", "edition"),
+    ),
+    "thesis": (
+        "The thesis (thesis:thesis); the university is here since 2024.",
+        ("university", "department", "type", "date_submitted", "date_defended"),
+    ),
+}
+
+
+def _nested_custom_fields() -> Schema:
+    properties: Schema = {}
+    for key, (description, fields) in _NESTED_CUSTOM_FIELDS.items():
+        part: Schema = {field: _string(field.replace("_", " ").capitalize() + ".") for field in fields}
+        if key == "meeting":
+            part["identifiers"] = {
+                "type": "array",
+                "items": _identifier("{doi: 10.5281/zenodo.1234567}"),
+                "description": "Identifiers of the meeting.",
+            }
+        properties[key] = _object(description, part)
+    return properties
+
+
 def _custom_fields() -> Schema:
-    texts = _one_or_many(_string("A value."), "One value or a list.")
-    nested = {
-        "journal": (
-            "The journal the work appeared in (Zenodo's journal:journal).",
-            ("title", "issue", "volume", "pages", "issn"),
-        ),
-        "meeting": (
-            "The conference (meeting:meeting).",
-            ("title", "acronym", "dates", "place", "session", "session_part", "url"),
-        ),
-        "imprint": (
-            "The book, report or proceedings it is part of (imprint:imprint).",
-            ("title", "isbn", "pages", "place", "edition"),
-        ),
-        "thesis": (
-            "The thesis (thesis:thesis); the university is here since 2024.",
-            ("university", "department", "type", "date_submitted", "date_defended"),
-        ),
-    }
     properties: Schema = {
         "code_repository": _string(
             "The URL of the source code (Zenodo's code:codeRepository).", pattern=_HTTP_URL
@@ -376,16 +396,19 @@ def _custom_fields() -> Schema:
             "Programming languages (code:programmingLanguage), Zenodo's ids: python, jupyter_notebook, ...",
         ),
         "rights_holder": _one_or_many(_string("A rights holder."), "Rights holders (dc:rightsHolder)."),
+        **_nested_custom_fields(),
+        **_domain_custom_fields(),
     }
-    for key, (description, fields) in nested.items():
-        part: Schema = {field: _string(field.replace("_", " ").capitalize() + ".") for field in fields}
-        if key == "meeting":
-            part["identifiers"] = {
-                "type": "array",
-                "items": _identifier("{doi: 10.5281/zenodo.1234567}"),
-                "description": "Identifiers of the meeting.",
-            }
-        properties[key] = _object(description, part)
+    return _object(
+        "Zenodo's custom fields: the structured ones by stepup-reprep 4.x's names, the fields of Zenodo's "
+        "Biodiversity and Audiovisual sections by their Zenodo names." + _OWNED_ONCE_GIVEN,
+        properties,
+    )
+
+
+def _domain_custom_fields() -> Schema:
+    texts = _one_or_many(_string("A value."), "One value or a list.")
+    properties: Schema = {}
     kinds = {
         "number": {"type": "number"},
         "integer": {"type": "integer"},
@@ -407,11 +430,7 @@ def _custom_fields() -> Schema:
             }
         else:
             properties[name] = _one_or_many(kinds.get(kind, {"type": "string", "minLength": 1}), description)
-    return _object(
-        "Zenodo's custom fields: the structured ones by stepup-reprep 4.x's names, the fields of Zenodo's "
-        "Biodiversity and Audiovisual sections by their Zenodo names." + _OWNED_ONCE_GIVEN,
-        properties,
-    )
+    return properties
 
 
 def build_schema() -> Schema:
