@@ -317,7 +317,9 @@ def emit_result(result: SyncResult, *, as_json: bool, environ: Mapping[str, str]
         print(json.dumps(result_as_dict(result), indent=2))
     else:
         print(summary_text(result))
-    github.emit_outputs(environ, result)
+    warning = github.emit_outputs(environ, result)
+    if warning:
+        print(f"zsync: warning: {warning}", file=sys.stderr)
 
 
 def result_as_dict(result: SyncResult) -> dict[str, Any]:
