@@ -279,9 +279,7 @@ def test_upload_streams_from_disk_with_length_and_progress(
     remote = client.upload_file(draft.id, local, progress=lambda sent, total: progress.append((sent, total)))
     assert remote.md5 == local.md5
     assert remote.size_bytes == len(content)
-    # 1 MiB blocks, never one read() of the whole file
-    steps = [b - a for (a, _), (b, _) in zip([(0, 0), *progress], progress, strict=False)]
-    assert len(progress) == 4 and max(steps) == 1 << 20
+    # what the server acknowledged, rising, then the total (tests/test_upload_progress.py: how often)
     assert progress[-1] == (len(content), len(content))
     assert all(b[0] > a[0] for a, b in itertools.pairwise(progress))
     (put,) = [e for e in settled_log(emulator, client) if e.method == "PUT" and e.path.endswith("/content")]
@@ -497,10 +495,11 @@ def test_reset_upload_restarts_the_file_from_byte_zero(
         ("PUT", "/files/reset.bin/content", 200, None),
         ("POST", "/files/reset.bin/commit", 200, None),
     ]
-    # Each attempt reports its first 1 MiB block once: two attempts, the second from byte 0 again.
-    starts = [i for i, sent in enumerate(progress) if sent == 1 << 20]
+    # Each attempt starts its progress at 0: two attempts, the second from byte 0 again, to the end.
+    starts = [i for i, sent in enumerate(progress) if sent == 0]
     assert len(starts) == 2 and starts[0] == 0
-    assert progress[starts[1] :] == [1 << 20, 2 << 20, 3 << 20, 3 * 1024 * 1024 + 5]
+    assert progress[-1] == 3 * 1024 * 1024 + 5
+    assert progress[starts[1] :] == sorted(set(progress[starts[1] :]))
 
 
 def test_read_timeout_is_retried(emulator: Emulator, emulator_token: str) -> None:

@@ -104,7 +104,8 @@ class TerminalReporter(LogReporter):
         self._started_s: dict[str, tuple[float, int]] = {}
 
     def progress(self, key: str, sent_bytes: int, total_bytes: int) -> None:
-        # The rate counts from the first report, whose block was already sent when it was made.
+        # The transport reports what the server acknowledged, starting from 0 at each attempt; the
+        # rate counts from the first report.
         started_s, first_bytes = self._started_s.setdefault(key, (time.monotonic(), sent_bytes))
         percent = 100.0 * sent_bytes / total_bytes if total_bytes else 100.0
         rate = format_rate(sent_bytes - first_bytes, time.monotonic() - started_s)

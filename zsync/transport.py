@@ -22,15 +22,21 @@ import email.utils
 import json
 import logging
 import random
+import socket
+import struct
+import sys
 import time
 import types
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any, Final, Generic, Protocol, TypedDict, TypeVar, Unpack
+from typing import IO, Any, Final, Generic, Protocol, TypedDict, TypeVar, Unpack, cast
 
 import requests
+import requests.adapters
 import tenacity
+import urllib3
+import urllib3.connection
 import urllib3.exceptions
 
 from zsync._version import PROJECT_URL, __version__
@@ -67,7 +73,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ProgressCallback = Callable[[int, int], None]
-"""`progress(sent_bytes, total_bytes)`, called as the content of a file is streamed."""
+"""`progress(sent_bytes, total_bytes)`, called as the content of a file is streamed: `sent_bytes` are
+the bytes the server's side acknowledged (on Linux and macOS; elsewhere, the bytes the socket took),
+never the bytes read from disk or waiting in a buffer. At most every `PROGRESS_INTERVAL_S`, and once
+with the total at the end."""
 
 DEFAULT_USER_AGENT: Final = f"zsync/{__version__} (+{PROJECT_URL})"
 
@@ -95,6 +104,15 @@ PACING_REPORT_S: Final = 1.0
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 
 _UPLOAD_BLOCK_BYTES: Final = 1 << 20
+# A block read from disk goes to the socket in slices; after each, what the server has acknowledged
+# is measured. A slice is what the link took in one progress interval (so a slow link still shows
+# progress several times a second), within these bounds (a fast link sends whole blocks, as before).
+_UPLOAD_SLICE_MIN_BYTES: Final = 64 << 10
+PROGRESS_INTERVAL_S: Final = 0.1
+# After the last byte was handed to the socket, the progress line follows the socket's queue down to
+# zero, unless it stops moving for this long (the server answered early, or stalled: the read timeout
+# handles that).
+_DRAIN_STALL_S: Final = 2.0
 
 
 # --------------------------------------------------------------------------- values
@@ -343,7 +361,7 @@ class Transport:
             request.method,
             self.endpoint + request.path,
             json=request.json_body,
-            data=body,
+            data=cast("IO[bytes] | None", body),  # its read() gives bytearrays, which requests sends as is
             headers=dict(request.headers) if request.headers else None,
             params=request.params,
             timeout=(self.connect_timeout_s, read_timeout_s),
@@ -585,7 +603,10 @@ class _BearerAuth(requests.auth.AuthBase):
 
 
 def _open_session(session: requests.Session | None, token: str, user_agent: str | None) -> requests.Session:
-    session = session if session is not None else requests.Session()
+    if session is None:
+        session = requests.Session()
+        for prefix in ("https://", "http://"):
+            session.mount(prefix, _ProgressAdapter())
     session.auth = _BearerAuth(token)
     session.headers.update({"Accept": ACCEPT, "User-Agent": user_agent or DEFAULT_USER_AGENT})
     return session
@@ -602,33 +623,184 @@ def _receive(response: requests.Response) -> Reply:
 
 
 class _ProgressReader:
-    """A file-like body of exactly `total` bytes read from `fh` in chunks (constant memory).
+    """A file-like body of exactly `total` bytes read from `fh` in blocks (constant memory).
 
     `__len__` lets requests send `Content-Length` instead of chunked encoding; the reader stops
-    at `total` even if the file grew, so the length header stays true.
+    at `total` even if the file grew, so the length header stays true. The blocks it returns are
+    `_Block`s carrying the upload's `_SendProgress`: the connection (`_send_tracked`) sends them in
+    slices and tells it what went out. Through a connection that does not (a session given by the
+    caller, a SOCKS proxy), a block counts as sent when the next one is asked for, i.e. when the
+    socket took it.
     """
 
     def __init__(self, fh: IO[bytes], total: int, progress: ProgressCallback | None) -> None:
         self._fh = fh
         self._total = total
-        self._sent = 0
-        self._progress = progress
+        self._read = 0
+        self._sent = _SendProgress(total, progress)
+        self._block = _Block()
 
     def __len__(self) -> int:
         return self._total
 
-    def read(self, size: int = -1) -> bytes:
-        left = self._total - self._sent
+    def read(self, size: int = -1) -> bytearray:
+        if not self._sent.tracked:
+            self._sent.report(self._read)  # what was read before this call, the socket has taken
+        left = self._total - self._read
         if left <= 0:
-            return b""
+            return bytearray()
         # http.client asks for 8-16 KiB at a time; 1 MiB blocks cut the per-call overhead that
         # otherwise caps the upload well below what curl reaches on the same link.
         want = left if size is None or size < 0 else min(max(size, _UPLOAD_BLOCK_BYTES), left)
-        data = self._fh.read(want)
-        self._sent += len(data)
-        if self._progress is not None and data:
-            self._progress(self._sent, self._total)
-        return data
+        # One buffer, read into (a bytes block would be copied once more to carry `progress`) and
+        # reused: the connection has sent a block before it asks for the next.
+        if len(self._block) != want:
+            self._block = _Block(want)
+            self._block.progress = self._sent
+        block = self._block
+        got = self._fh.readinto(block) if hasattr(self._fh, "readinto") else None
+        if got is None:  # a file object without readinto
+            block[:] = self._fh.read(want)
+        elif got < want:
+            del block[got:]
+        self._read += len(block)
+        return block
+
+
+class _SendProgress:
+    """What of one upload's body the server acknowledged, told to `progress` (see ProgressCallback)."""
+
+    def __init__(self, total: int, progress: ProgressCallback | None) -> None:
+        self.total = total
+        self.tracked = False  # a connection of ours reports the slices it sends
+        self._progress = progress
+        self._handed = 0
+        self._reported = -1  # each attempt starts with "0 sent": a restart shows as one
+        self._reported_at_s = 0.0
+        self._started_s: float | None = None
+
+    def slice_bytes(self) -> int:
+        """How much to send before the next measure: what the link took in one progress interval."""
+        now = time.monotonic()
+        if self._started_s is None:
+            self._started_s = now
+        elapsed_s = now - self._started_s
+        if elapsed_s <= 0 or self._handed == 0:
+            return _UPLOAD_SLICE_MIN_BYTES
+        per_interval = int(self._handed / elapsed_s * PROGRESS_INTERVAL_S)
+        return max(_UPLOAD_SLICE_MIN_BYTES, min(_UPLOAD_BLOCK_BYTES, per_interval))
+
+    def handed(self, size_bytes: int, sock: socket.socket) -> None:
+        """`size_bytes` more of the body went into `sock`: report what its peer has acknowledged
+        (measured only when a report is due); after the last byte, follow the socket's queue until
+        it is empty."""
+        self.tracked = True
+        self._handed += size_bytes
+        last = self._handed >= self.total
+        if not last and time.monotonic() - self._reported_at_s < PROGRESS_INTERVAL_S:
+            return
+        unacknowledged = _unacknowledged_bytes(sock)
+        self.report(self._handed - (unacknowledged or 0))
+        if last and unacknowledged:
+            self._drain(sock)
+
+    def _drain(self, sock: socket.socket) -> None:
+        wait_s, last, still_since = 0.001, -1, time.monotonic()
+        while True:
+            left = _unacknowledged_bytes(sock)
+            if not left:
+                break
+            self.report(self._handed - left)
+            now = time.monotonic()
+            if left != last:
+                last, still_since = left, now
+            elif now - still_since >= _DRAIN_STALL_S:
+                return
+            time.sleep(wait_s)
+            wait_s = min(2 * wait_s, PROGRESS_INTERVAL_S)
+        self.report(self._handed)
+
+    def report(self, sent_bytes: int) -> None:
+        sent_bytes = min(sent_bytes, self.total)
+        if self._progress is None or sent_bytes <= self._reported:
+            return
+        now = time.monotonic()
+        if sent_bytes < self.total and now - self._reported_at_s < PROGRESS_INTERVAL_S:
+            return
+        self._reported, self._reported_at_s = sent_bytes, now
+        self._progress(sent_bytes, self.total)
+
+
+class _Block(bytearray):
+    """A block of an upload's body, carrying its upload's progress to the connection that sends it."""
+
+    progress: _SendProgress
+
+
+def _unacknowledged_bytes(sock: socket.socket) -> int | None:
+    """Bytes written to `sock` that the peer has not acknowledged yet (Linux: SIOCOUTQ; macOS:
+    SO_NWRITE); None where the system does not say or the socket is gone."""
+    try:
+        if sys.platform == "linux":
+            import fcntl
+            import termios
+
+            answer = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+            return max(0, int(struct.unpack("i", answer)[0]))
+        if sys.platform == "darwin":
+            return max(0, sock.getsockopt(socket.SOL_SOCKET, 0x1024))  # SO_NWRITE
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _send_tracked(sock: socket.socket | None, data: Any, send: Callable[[Any], None]) -> None:
+    """Send `data` with `send`; a body `_Block` in slices, each told to its progress once sent."""
+    if not isinstance(data, _Block) or sock is None:
+        send(data)
+        return
+    view, start = memoryview(data), 0
+    while start < len(view):
+        piece = view[start : start + data.progress.slice_bytes()]
+        send(piece)
+        data.progress.handed(len(piece), sock)
+        start += len(piece)
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    def send(self, data: Any) -> None:
+        _send_tracked(self.sock, data, super().send)
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    def send(self, data: Any) -> None:
+        _send_tracked(self.sock, data, super().send)
+
+
+class _HTTPConnectionPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSConnectionPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _ProgressAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, with connections that report what an upload's server acknowledged."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _pool_classes()
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> urllib3.PoolManager:
+        manager: urllib3.PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, urllib3.ProxyManager):  # not SOCKS: that one has pools of its own
+            manager.pool_classes_by_scheme = _pool_classes()
+        return manager
+
+
+def _pool_classes() -> dict[str, type[urllib3.HTTPConnectionPool]]:
+    return {"http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
 
 
 def _failed_before_sending(exc: requests.RequestException) -> bool:

@@ -53,7 +53,9 @@ class Faults:
 
     A request draws one number for 429/500/502/503/504 (in that order of the thresholds); uploads
     may then reset mid-stream (`p_reset_upload`), and a publish may succeed and still answer 504
-    (`p_publish_504_after_success`). `latency_s` delays every API answer.
+    (`p_publish_504_after_success`). `latency_s` delays every API answer. `upload_bytes_per_s` (0: no
+    limit) reads file content no faster than that, as a slow link would: the client's socket buffers
+    fill and its writes block, which is what an honest upload progress line must show.
     """
 
     p_429: float = 0.0
@@ -65,6 +67,7 @@ class Faults:
     p_reset_upload: float = 0.0
     latency_s: float = 0.0
     p_publish_504_after_success: float = 0.0
+    upload_bytes_per_s: float = 0.0
     seed: int | None = None
 
 
@@ -775,9 +778,11 @@ class _Routes:
         handler._drained = True
         reset_at = max(1, length // 2) if call.reset_upload else None
         digest, received = hashlib.md5(usedforsecurity=False), 0
+        throttle = _Throttle(emu.faults.upload_bytes_per_s)
         with partial.open("wb") as out:
             while received < length:
-                want = min(CHUNK_BYTES, length - received)
+                throttle.wait(received)
+                want = min(throttle.chunk_bytes, length - received)
                 if reset_at is not None:
                     want = min(want, reset_at - received)
                 try:
@@ -803,6 +808,24 @@ class _Routes:
             return _Reply(200, {"key": key, "status": "failed", "errors": [{"key": key, "message": message}]})
         draft, entry = store.finish_upload(rid, key, partial, received, digest.hexdigest())
         return _Reply(200, store.file_document(draft, entry, draft=True))
+
+
+class _Throttle:
+    """Reads at no more than `bytes_per_s` (0: as fast as the client sends), in small chunks so the
+    rate is even within a second."""
+
+    def __init__(self, bytes_per_s: float) -> None:
+        self.bytes_per_s = bytes_per_s
+        self.chunk_bytes = (
+            CHUNK_BYTES if bytes_per_s <= 0 else max(1024, min(CHUNK_BYTES, int(bytes_per_s / 20)))
+        )
+        self.started = time.monotonic()
+
+    def wait(self, received: int) -> None:
+        if self.bytes_per_s > 0:
+            ahead_s = received / self.bytes_per_s - (time.monotonic() - self.started)
+            if ahead_s > 0:
+                time.sleep(ahead_s)
 
 
 class Emulator:
