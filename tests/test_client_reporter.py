@@ -88,7 +88,7 @@ def test_pacing_waits_of_a_second_or_more_are_reported_as_info(
         assert long_waits == sleeper.waits
     assert len(reporter.infos) == len(long_waits)
     for info, wait in zip(reporter.infos, long_waits, strict=True):
-        assert re.fullmatch(rf"\d+ requests left until the rate-limit reset; pacing {wait:.2f} s", info)
+        assert re.fullmatch(rf"\d+ requests? left until the rate-limit reset; pacing {wait:.2f} s", info)
     assert reporter.warnings == []
 
 

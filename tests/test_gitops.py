@@ -320,3 +320,14 @@ def test_a_shallow_clone_keeps_the_depth_it_had(remote: Path, tmp_path: Path) ->
     assert result.outcome == "pushed", result
     assert is_shallow(work)
     assert len(git(work, "log", "--format=%H").splitlines()) == 4  # its three and the id commit
+
+
+def test_a_race_lost_in_one_attempt_says_one_attempt(remote: Path, tmp_path: Path) -> None:
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho ' ! [rejected] main -> main (fetch first)'\nexit 1\n")
+    hook.chmod(0o755)
+    work = clone(remote, tmp_path / "work")
+    (work / ID_FILE).write_text("200\n")
+    result = commit_record_id(work / ID_FILE, environ=runner_environ(tmp_path), attempts=1)
+    assert result.outcome == "failed", result
+    assert "kept moving during 1 attempt:" in result.message, result.message

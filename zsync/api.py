@@ -40,6 +40,7 @@ from zsync.transport import (
     Upload,
     field_errors,
 )
+from zsync.units import counted
 
 __all__ = [
     "ACCEPT",
@@ -460,9 +461,10 @@ class _FilesMixin(_Resource):
             )
             self.delete_file(record_id, local.key)
         assert remote is not None
+        stored = "an unknown size" if remote.size_bytes is None else counted(remote.size_bytes, "byte")
         raise UploadVerificationError(
-            f"{local.key}: Zenodo stored {remote.size_bytes} bytes with md5 {remote.md5}, "
-            f"expected {local.size_bytes} bytes with md5 {local.md5}, twice.",
+            f"{local.key}: Zenodo stored {stored} with md5 {remote.md5}, "
+            f"expected {counted(local.size_bytes, 'byte')} with md5 {local.md5}, twice.",
             method="POST",
             path=f"/records/{_seg(record_id)}/draft/files/{_seg(local.key)}/commit",
             hint="Check that the file does not change while zsync runs, then run the sync again.",

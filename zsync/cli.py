@@ -361,7 +361,9 @@ def result_as_dict(result: SyncResult) -> dict[str, Any]:
 
 
 def summary_text(result: SyncResult) -> str:
+    from zsync.models import change_verb
     from zsync.report import format_size
+    from zsync.units import counted
 
     lines = [f"status: {result.status}"]
     for note in result.notes:
@@ -376,9 +378,11 @@ def summary_text(result: SyncResult) -> str:
         )
     if result.status == "planned" and result.plan is not None:
         p = result.plan
+        changes = p.metadata_changes
         lines.append(
-            f"would upload {len(p.uploads)} files ({format_size(p.bytes_to_upload)}), delete "
-            f"{len(p.deletes)}, keep {len(p.unchanged)}, change {len(p.metadata_changes)} metadata fields"
+            f"would upload {counted(len(p.uploads), 'file')} ({format_size(p.bytes_to_upload)}), delete "
+            f"{len(p.deletes)}, keep {len(p.unchanged)}, "
+            f"{change_verb(changes)} {counted(len(changes), 'metadata field')}"
         )
     elif result.status != "validated":
         lines.append(

@@ -27,7 +27,7 @@ from zsync.config import TOKEN_SOURCES, Arguments, load_config, resolve_token, u
 from zsync.errors import ConflictError, GoneError, NotFoundError, SyncError, UsageError
 from zsync.localfiles import scan
 from zsync.metadata import merge_unowned
-from zsync.models import Config, LocalFile, RemoteRecord
+from zsync.models import Config, FieldChange, LocalFile, RemoteRecord
 from zsync.planning import (
     CreateDraft,
     DeleteFile,
@@ -463,6 +463,8 @@ class _Run:
         state, the_plan = self.read_and_plan(local, dry_run=dry_run)
         if dry_run:
             return self.result(the_plan, Progress(None, None, state.current), local, planned=True)
+        if the_plan.is_noop:  # no `Apply` header over nothing
+            return self.result(the_plan, Progress.start(state), local)
         with self.reporter.phase("Apply"):
             try:
                 done = execute(the_plan, Progress.start(state), self)
@@ -697,7 +699,7 @@ def report_plan(the_plan: Plan, reporter: Reporter) -> None:
                 reporter.info(line)
             if isinstance(step, UpdateMetadata):
                 for c in step.changes:
-                    reporter.info(f"  change   {c.field}: {_short(c.old)} -> {_short(c.new)}")
+                    reporter.info(_change_line(c))
         if the_plan.unchanged:
             reporter.info(f"  unchanged: {counted(len(the_plan.unchanged), 'file')}")
         if the_plan.is_noop:
@@ -715,6 +717,14 @@ def _step_line(step: Step) -> str | None:
     if isinstance(step, InitFiles | CreateDraft | DeleteFile | NewVersion):
         return None  # announced by the upload they serve, or by the record line above
     return f"  {step.describe()}"
+
+
+def _change_line(change: FieldChange) -> str:
+    if change.kind == "set":
+        return f"  {'set':8} {change.field}: {_short(change.new)}"
+    if change.kind == "remove":
+        return f"  {'remove':8} {change.field} (was {_short(change.old)})"
+    return f"  {'change':8} {change.field}: {_short(change.old)} -> {_short(change.new)}"
 
 
 def _config_field(server_field: str) -> str:

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from zsync.errors import ConfigError, UsageError, ZsyncError
+from zsync.models import change_verb
 from zsync.report import format_rate, format_size
+from zsync.units import counted
 
 if TYPE_CHECKING:
     from zsync.engine import SyncResult
@@ -346,7 +348,8 @@ def render_summary(
     out += ["| | |", "| --- | --- |", *(f"| {key} | {value} |" for key, value in rows), ""]
     out += _files_section(result)
     if result.plan is not None and result.plan.metadata_changes:
-        out += ["### Metadata fields changed", ""]
+        verb = "set" if change_verb(result.plan.metadata_changes) == "set" else "changed"
+        out += [f"### Metadata fields {verb}", ""]
         out += [f"- `{_md(change.field)}`" for change in result.plan.metadata_changes]
         out.append("")
     for note in result.notes:
@@ -416,7 +419,8 @@ def render_error_summary(error: ZsyncError, *, config_file: str = "zenodo.yaml")
     """The job summary of a failed run: what failed, every problem, and what to do about it."""
     out = ["## Zenodo sync failed", ""]
     if isinstance(error, ConfigError):
-        out += [f"`{_md(config_file)}` has {len(error.problems)} problem(s); nothing was sent to Zenodo.", ""]
+        problems = counted(len(error.problems), "problem")
+        out += [f"`{_md(config_file)}` has {problems}; nothing was sent to Zenodo.", ""]
         out += ["| Line | Field | Problem | Fix |", "| ---: | --- | --- | --- |"]
         for problem in error.problems:
             where = str(problem.line) if problem.line is not None else ""

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from zsync.units import counted
+
 log = logging.getLogger(__name__)
 
 BOT_NAME = "github-actions[bot]"
@@ -260,7 +262,7 @@ def _commit_and_push(git: _Git, push: _Push) -> WriteBack:
         if not _is_race(output) or attempt == attempts:
             reason = _last_lines(output)
             if _is_race(output):
-                reason = f"{branch} kept moving during {attempts} attempts: {reason}"
+                reason = f"{branch} kept moving during {counted(attempts, 'attempt')}: {reason}"
             return _failed(f"pushing to {branch} was refused: {reason}", branch)
         log.info(
             "%s moved while pushing (attempt %d of %d); re-applying on its new tip", branch, attempt, attempts

@@ -6,7 +6,7 @@ All frozen. The config model is what `zsync.config.load_config` returns; the rem
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -183,6 +183,23 @@ class FieldChange:
     field: str
     old: Any
     new: Any
+
+    @property
+    def kind(self) -> Literal["set", "remove", "change"]:
+        """`set`: the field has no value yet (every field, before a first sync); `remove`: the
+        config no longer gives it; else `change`."""
+        if _is_empty(self.old):
+            return "set"
+        return "remove" if _is_empty(self.new) else "change"
+
+
+def change_verb(changes: Sequence[FieldChange]) -> Literal["set", "change"]:
+    """How to sum `changes` up in a sentence: `set` when every one sets a field (a first sync)."""
+    return "set" if changes and all(change.kind == "set" for change in changes) else "change"
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
 
 
 FileStatus = Literal["pending", "completed", "failed"]

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 
 from zsync.errors import SyncError
 from zsync.metadata import diff_owned, render_document, unowned_metadata
-from zsync.models import Config, FieldChange, LocalFile, RemoteFile, RemoteRecord
+from zsync.models import Config, FieldChange, LocalFile, RemoteFile, RemoteRecord, change_verb
 from zsync.units import counted, format_size
 from zsync.versions import compare_versions
 
@@ -237,7 +237,8 @@ class UpdateMetadata(Step):
     def describe(self) -> str:
         if not self.changes:
             return "send the metadata (the file order names new files)"
-        return f"send the metadata ({counted(len(self.changes), 'field')} changed)"
+        verb = "set" if change_verb(self.changes) == "set" else "changed"
+        return f"send the metadata ({counted(len(self.changes), 'field')} {verb})"
 
 
 @dataclass(frozen=True)

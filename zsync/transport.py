@@ -51,6 +51,7 @@ from zsync.errors import (
     TransientError,
     UsageError,
 )
+from zsync.units import counted
 
 __all__ = [
     "ACCEPT",
@@ -475,7 +476,8 @@ class Transport:
         if until_reset_s <= 0:
             return
         wait_s = min(self.retry.max_wait_s, until_reset_s / max(1, rate.remaining))
-        message = f"{rate.remaining} requests left until the rate-limit reset; pacing {wait_s:.2f} s"
+        left = counted(rate.remaining, "request")
+        message = f"{left} left until the rate-limit reset; pacing {wait_s:.2f} s"
         if wait_s >= PACING_REPORT_S:
             self.events.info(message)
         else:
