@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hostile_proxy import HostileProxy, Rule
 
 from zsync.api import RetryPolicy, ZenodoClient
 from zsync.emulator import Emulator
@@ -248,6 +249,27 @@ def test_item4_the_run_deadline_comes_from_the_environment_too(
     assert "ZSYNC_TIMEOUT_MINUTES" in proc.stderr or "timeout-minutes" in proc.stderr
 
 
+def test_item4_the_issues_drip_through_the_proxy_ends_at_the_run_deadline(
+    hostile_proxy: HostileProxy, tmp_path: Path
+) -> None:
+    # The issue's case: headers, then one byte every 2 s; still hanging at 300 s with
+    # ZSYNC_RETRY_MAX_TOTAL_S=10. The first sync's first read drips.
+    hostile_proxy.add(Rule("GET", r"/user/records", drip=(1, 2.0), body=b" " * 10_000))
+    config = dataset(tmp_path, hostile_proxy.url)
+    started = time.monotonic()
+    proc = zsync(
+        "sync",
+        str(config),
+        "--timeout-minutes",
+        "0.2",
+        env={"ZENODO_TOKEN": TOKEN, "ZSYNC_RETRY_MAX_TOTAL_S": "10"},
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert time.monotonic() - started < 40
+    assert "time limit of 12 s" in proc.stderr
+    assert "waiting for Zenodo to answer GET /user/records" in proc.stderr
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf"])
 def test_item4_a_bad_timeout_is_a_usage_error(value: str, tmp_path: Path) -> None:
     config = dataset(tmp_path, "http://127.0.0.1:9/api")
@@ -335,6 +357,20 @@ def test_item8_versions_latest_to_a_foreign_origin_is_refused(
     with ZenodoClient(relative.url, TOKEN, retry=RetryPolicy(max_attempts=1)) as client:
         assert client.latest_version_id("1") == "43"
     assert foreign.seen == []
+
+
+def test_item8_a_sync_redirected_to_a_foreign_origin_sends_it_nothing(
+    hostile_proxy: HostileProxy, foreign_origin: HostileProxy, emulator: Emulator, tmp_path: Path
+) -> None:
+    foreign_origin.add(Rule("*", r".*", forward=False, status=201, json={"id": "666"}))
+    hostile_proxy.add(Rule("POST", r"/records", redirect=(307, foreign_origin.url + "/records")))
+    config = dataset(tmp_path, hostile_proxy.url)
+    proc = zsync("sync", str(config), env={"ZENODO_TOKEN": TOKEN})
+    assert proc.returncode == 1, proc.stderr
+    assert "redirect to another host (127.0.0.1)" in proc.stderr
+    assert foreign_origin.requests == []
+    assert not (config.parent / ".zenodo-record-id.txt").exists()
+    assert "666" not in proc.stdout + proc.stderr
 
 
 # --------------------------------------------------------------------------- 9. answer sizes
