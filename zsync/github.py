@@ -8,6 +8,7 @@ to the stream its entry point hands it. The syntax follows GitHub's "Workflow co
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator, Mapping
@@ -242,6 +243,32 @@ def outputs_of(result: SyncResult) -> dict[str, str]:
         "files-deleted": str(result.files_deleted),
         "files-unchanged": str(result.files_unchanged),
         "bytes-uploaded": str(result.bytes_uploaded),
+        **community_outputs(result),
+    }
+
+
+def community_outputs(result: SyncResult) -> dict[str, str]:
+    """`communities` (JSON: per community its slug, status, request id, URL, comment and next step)
+    and, for the first community, `review-request-id`, `review-status` and `review-url`."""
+    if not result.communities:
+        return {}
+    first = result.communities[0]
+    rows = [
+        {
+            "community": c.slug,
+            "status": c.status,
+            "request-id": c.request_id or "",
+            "url": c.url or "",
+            "comment": c.comment or "",
+            "next-step": c.next_step,
+        }
+        for c in result.communities
+    ]
+    return {
+        "communities": json.dumps(rows),
+        "review-request-id": first.request_id or "",
+        "review-status": first.status,
+        "review-url": first.url or "",
     }
 
 
