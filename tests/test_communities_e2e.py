@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_sync_e2e import Dataset, api, count, make_dataset, mutations, outputs_of, run_zsync, sync
+from test_entrypoint import Workspace, workspace  # noqa: F401 (the fixture)
+from test_sync_e2e import TOKEN, Dataset, api, count, make_dataset, mutations, outputs_of, run_zsync, sync
 
 from zsync.emulator import Emulator, Faults
 
@@ -203,3 +204,17 @@ def test_an_unknown_community_is_a_config_error_on_its_line(ds: Dataset, emulato
     assert f"zenodo.yaml:{line}: communities[1]: there is no community 'no-such-community'" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert mutations(emulator) == []
+
+
+def test_the_action_summary_shows_each_community_and_the_next_step(
+    workspace: Workspace,  # noqa: F811 (the fixture imported above)
+    emulator: Emulator,
+) -> None:
+    emulator.add_community("ecology", "Ecology")
+    config = workspace.root / "zenodo.yaml"
+    config.write_text(config.read_text() + "communities: [ecology]\nreview: submit\n")
+    run = workspace.run(token=TOKEN)
+    assert run.code == 0, run.log
+    assert "### Communities" in run.summary and "| ecology | `submitted` |" in run.summary
+    assert "Wait for the community's curators" in run.summary
+    assert run.outputs["review-status"] == "submitted"

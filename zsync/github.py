@@ -358,6 +358,7 @@ def render_summary(
     rows.append(("Config", f"`{_md(config_file)}`"))
     out += ["| | |", "| --- | --- |", *(f"| {key} | {value} |" for key, value in rows), ""]
     out += _files_section(result)
+    out += _communities_section(result)
     if result.plan is not None and result.plan.metadata_changes:
         out += ["### Metadata fields changed", ""]
         out += [f"- `{_md(change.field)}`" for change in result.plan.metadata_changes]
@@ -371,6 +372,17 @@ def render_summary(
     out += ["### What to do next", ""]
     out += [f"- {step}" for step in _next_steps(result, repository_url)]
     return "\n".join(out) + "\n"
+
+
+def _communities_section(result: SyncResult) -> list[str]:
+    if not result.communities:
+        return []
+    out = ["### Communities", "", "| community | status | request | next step |", "| --- | --- | --- | --- |"]
+    for c in result.communities:
+        request = f"[{_md(c.request_id)}]({c.url})" if c.request_id and c.url else _md(c.request_id or "")
+        said = f" (curator: {_md(c.comment)})" if c.comment else ""
+        out.append(f"| {_md(c.slug)} | `{c.status}`{said} | {request} | {_md(c.next_step)} |")
+    return [*out, ""]
 
 
 def _files_section(result: SyncResult) -> list[str]:
@@ -409,6 +421,8 @@ def _next_steps(result: SyncResult, repository_url: str | None) -> list[str]:
         ]
     if result.status == "planned":
         return ["This was a dry run. Run again without `dry-run` to apply the changes above."]
+    if result.state == "draft" and any(c.status == "submitted" for c in result.communities):
+        return ["Wait for the community's curators: they review the draft and publish it when they accept."]
     if result.state == "draft":
         target = f"[the draft]({result.html_url})" if result.html_url else "the draft on Zenodo"
         return [
