@@ -214,7 +214,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 def _validate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from zsync.config import load_config, summarize
+    from zsync.config import load_config, matched_lines, summarize
     from zsync.units import counted, format_size
 
     config = load_config(Path(args.config), arguments=_arguments(args))
@@ -225,6 +225,8 @@ def _validate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     )
     for notice in config.notices:
         print(f"note: {notice}")
+    for line in matched_lines(config):
+        print(line)
     return 0
 
 
