@@ -128,17 +128,15 @@ def _write_results(
     write_back_note: str | None,
 ) -> None:
     if inputs.output_path:
-        github.write_outputs(inputs.output_path, outputs)
+        _warn_if(out, github.write_outputs(inputs.output_path, outputs))
     if inputs.summary_path:
-        github.write_summary(
-            inputs.summary_path,
-            github.render_summary(
-                result,
-                config_file=inputs.config_file,
-                write_back=write_back_note,
-                repository_url=inputs.repository_url,
-            ),
+        summary = github.render_summary(
+            result,
+            config_file=inputs.config_file,
+            write_back=write_back_note,
+            repository_url=inputs.repository_url,
         )
+        _warn_if(out, github.write_summary(inputs.summary_path, summary))
     for key in ("status", "record-id", "doi", "html-url"):
         if outputs.get(key):
             print(f"{key}: {outputs[key]}", file=out)
@@ -234,13 +232,19 @@ class _Failure:
             record_id = self.written_ids[-1] if self.written_ids else self.record_id_on_file()
             if record_id:
                 failed["record-id"] = record_id
-            github.write_outputs(Path(self.output_path), failed)
+            _warn_if(self.out, github.write_outputs(Path(self.output_path), failed))
         if self.summary_path:
             summary = github.render_error_summary(error, config_file=self.config_file)
             if self.last_write_back:
                 summary += "\n" + self.last_write_back + "\n"
-            github.write_summary(Path(self.summary_path), scrub(summary))
+            _warn_if(self.out, github.write_summary(Path(self.summary_path), scrub(summary)))
         return error.exit_code
+
+
+def _warn_if(out: TextIO, warning: str | None) -> None:
+    """A runner file (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) that could not be written: a warning only."""
+    if warning:
+        print(github.warning_annotation(warning, title="Runner file not written"), file=out, flush=True)
 
 
 def _scrubbed(text: str, secrets: tuple[str | None, ...]) -> str:

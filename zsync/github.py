@@ -246,11 +246,13 @@ def outputs_of(result: SyncResult) -> dict[str, str]:
     }
 
 
-def emit_outputs(environ: Mapping[str, str], result: SyncResult) -> None:
-    """Append the run's outputs to the file GITHUB_OUTPUT names, when it names one (CLI and action)."""
+def emit_outputs(environ: Mapping[str, str], result: SyncResult) -> str | None:
+    """Append the run's outputs to the file GITHUB_OUTPUT names, when it names one (CLI and action).
+    None, or a warning when that file cannot be written (see `write_outputs`)."""
     output_path = environ.get("GITHUB_OUTPUT")
     if output_path:
-        write_outputs(Path(output_path), outputs_of(result))
+        return write_outputs(Path(output_path), outputs_of(result))
+    return None
 
 
 def format_outputs(mapping: Mapping[str, str]) -> str:
@@ -264,16 +266,28 @@ def format_outputs(mapping: Mapping[str, str]) -> str:
     return "".join(blocks)
 
 
-def write_outputs(path: Path, mapping: Mapping[str, str]) -> None:
-    """Append the outputs to the file named by GITHUB_OUTPUT (the runner reads it after the step)."""
-    with path.open("a", encoding="utf-8") as stream:
-        stream.write(format_outputs(mapping))
+def write_outputs(path: Path, mapping: Mapping[str, str]) -> str | None:
+    """Append the outputs to the file named by GITHUB_OUTPUT (the runner reads it after the step).
+
+    None when written; else a warning to show (the folder is missing, the file is not writable). The
+    runner's files are not the sync's business: a run never fails, or crashes, because of them."""
+    return _append(path, format_outputs(mapping), "GITHUB_OUTPUT", "the step's outputs")
 
 
-def write_summary(path: Path, markdown: str) -> None:
-    """Append Markdown to the file named by GITHUB_STEP_SUMMARY."""
-    with path.open("a", encoding="utf-8") as stream:
-        stream.write(markdown if markdown.endswith("\n") else markdown + "\n")
+def write_summary(path: Path, markdown: str) -> str | None:
+    """Append Markdown to the file named by GITHUB_STEP_SUMMARY; None, or a warning as `write_outputs`."""
+    text = markdown if markdown.endswith("\n") else markdown + "\n"
+    return _append(path, text, "GITHUB_STEP_SUMMARY", "the job summary")
+
+
+def _append(path: Path, text: str, variable: str, what: str) -> str | None:
+    try:
+        with path.open("a", encoding="utf-8") as stream:
+            stream.write(text)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return f"{what} could not be written: {variable} is {str(path)!r} ({reason}); the run is unaffected"
+    return None
 
 
 # --------------------------------------------------------------------------- job summary
