@@ -257,7 +257,7 @@ def _validate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 def _validate_one(config_file: str, arguments: Any) -> None:
-    from zsync.config import load_config, summarize
+    from zsync.config import load_config, matched_lines, summarize
     from zsync.units import counted, format_size
 
     config = load_config(Path(config_file), arguments=arguments)
@@ -268,6 +268,8 @@ def _validate_one(config_file: str, arguments: Any) -> None:
     )
     for notice in config.notices:
         print(f"note: {notice}")
+    for line in matched_lines(config):
+        print(line)
 
 
 def _migrate(args: argparse.Namespace, env: Mapping[str, str]) -> int:

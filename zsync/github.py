@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 from zsync import safetext
 from zsync.errors import ConfigError, UsageError, ZsyncError
 from zsync.report import format_rate, format_size
+from zsync.units import counted
 
 if TYPE_CHECKING:
     from zsync.engine import SyncResult
@@ -371,7 +372,11 @@ def _files_section(result: SyncResult) -> list[str]:
     else:
         return []
     lines = ["### Files", "", "| File | Action | Size |", "| --- | --- | ---: |"]
-    lines += [f"| `{_md(key)}` | {verb} | {format_size(size)} |" for key, verb, size in entries]
+    # An archive zsync built from a folder also says how many files it holds.
+    members = {f.key: f.members for f in result.local_files if f.members is not None}
+    for key, verb, size in entries:
+        held = f" ({counted(members[key], 'file')})" if key in members else ""
+        lines.append(f"| `{_md(key)}` | {verb} | {format_size(size)}{held} |")
     if result.plan is not None and not planned:
         lines += [
             "",
