@@ -257,6 +257,20 @@ def test_item2_file_names_with_control_characters_are_refused_offline(tmp_path: 
     assert "paths[2]: 'data/bell\\x07.txt' contains a control character (\\x07, character 10)" in problems[1]
 
 
+def test_item2_a_glob_matching_a_file_name_with_control_characters_is_refused(tmp_path: Path) -> None:
+    ds = make_dataset(tmp_path / "dataset", "https://sandbox.zenodo.org/api", n_files=1)
+    (ds.root / "more").mkdir()
+    (ds.root / "more" / "ok.txt").write_text("ok\n")
+    (ds.root / "more" / "evil\n::error::x.txt").write_text("evil\n")
+    ds.write_config({**ds.config(), "paths": [*ds.config()["paths"], "more/*.txt"]})
+
+    proc = run_zsync("validate", str(ds.config_path))
+
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert _commands(proc.stderr) == [] and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert "paths[1]: 'evil\\n::error::x.txt' contains a line break (character 5)" in proc.stderr
+
+
 @pytest.mark.parametrize(
     ("dotted", "value", "message"),
     [

@@ -217,9 +217,9 @@ def string(at: Cursor, example: str, min_chars: int = 1, *, multiline: bool = Fa
         at.add(f"expected a string, got {describe(value)}", hint)
         return None
     text = value.strip()
-    bad = (_CONTROL if multiline else _CONTROL_OR_BREAK).search(text)
-    if bad is not None:
-        at.add(*_control_problem(text, bad.start()))
+    problem = control_problem(text, multiline=multiline)
+    if problem is not None:
+        at.add(*problem)
         return None
     if len(text) < min_chars:
         if min_chars == 1:
@@ -230,7 +230,12 @@ def string(at: Cursor, example: str, min_chars: int = 1, *, multiline: bool = Fa
     return text
 
 
-def _control_problem(text: str, index: int) -> tuple[str, str]:
+def control_problem(text: str, *, multiline: bool = False) -> tuple[str, str] | None:
+    """(message, hint) when `text` holds a control character (see `string`), else None."""
+    bad = (_CONTROL if multiline else _CONTROL_OR_BREAK).search(text)
+    if bad is None:
+        return None
+    index = bad.start()
     char = text[index]
     if char in "\n\t":
         what = "a line break" if char == "\n" else "a tab"
