@@ -272,3 +272,51 @@ def test_auth_header_reaches_git_through_the_environment(remote: Path, tmp_path:
         check=True,
     ).stdout
     assert seen.strip().startswith("AUTHORIZATION: basic ")
+
+
+def history_of_six(remote: Path, tmp_path: Path) -> None:
+    """Five more commits on the remote's main: six in all, as in the report of a full clone turned shallow."""
+    for number in range(2, 7):
+        push_other_change(remote, tmp_path, f"change-{number}.txt", f"{number}\n")
+
+
+def is_shallow(work: Path) -> bool:
+    return git(work, "rev-parse", "--is-shallow-repository") == "true"
+
+
+def test_a_full_clone_stays_full(remote: Path, tmp_path: Path) -> None:
+    history_of_six(remote, tmp_path)
+    work = clone(remote, tmp_path / "work", depth=None)  # actions/checkout with fetch-depth: 0
+    (work / ID_FILE).write_text("200\n")
+
+    result = commit_record_id(work / ID_FILE, environ=runner_environ(tmp_path))
+
+    assert result.outcome == "pushed", result
+    assert not is_shallow(work)
+    assert len(git(work, "log", "--format=%H").splitlines()) == 7  # six and the id commit
+    assert git(work, "describe", "--tags", "--abbrev=0", "HEAD") == "v1.0.0"
+
+
+def test_a_full_clone_stays_full_through_a_push_race(remote: Path, tmp_path: Path) -> None:
+    history_of_six(remote, tmp_path)
+    work = clone(remote, tmp_path / "work", depth=None)
+    (work / ID_FILE).write_text("200\n")
+    push_other_change(remote, tmp_path, "README.md", "pushed meanwhile\n")
+
+    result = commit_record_id(work / ID_FILE, environ=runner_environ(tmp_path))
+
+    assert result.outcome == "pushed", result
+    assert not is_shallow(work)
+    assert len(git(work, "log", "--format=%H", f"{result.commit}").splitlines()) == 8
+
+
+def test_a_shallow_clone_keeps_the_depth_it_had(remote: Path, tmp_path: Path) -> None:
+    history_of_six(remote, tmp_path)
+    work = clone(remote, tmp_path / "work", depth=3)  # fetch-depth: 3
+    (work / ID_FILE).write_text("200\n")
+
+    result = commit_record_id(work / ID_FILE, environ=runner_environ(tmp_path))
+
+    assert result.outcome == "pushed", result
+    assert is_shallow(work)
+    assert len(git(work, "log", "--format=%H").splitlines()) == 4  # its three and the id commit

@@ -43,6 +43,16 @@ def _config_argument(p: argparse.ArgumentParser, *, files: bool = True) -> None:
     )
 
 
+def _validate_arguments(p: argparse.ArgumentParser) -> None:
+    _config_argument(p)
+    p.add_argument(
+        "--configs",
+        action="store_true",
+        help="every argument is a config to validate, none is a data file (as the pre-commit hook "
+        "passes the configs it is given: zsync validate --configs a/zenodo.yaml b/zenodo.yaml)",
+    )
+
+
 def _render_arguments(p: argparse.ArgumentParser) -> None:
     _config_argument(p)
     p.add_argument("--publication-date", help="date to put in the document (default: today)")
@@ -95,7 +105,7 @@ def _no_arguments(p: argparse.ArgumentParser) -> None:
 
 # command -> (help, its arguments); `emulator` hands its own arguments to zsync.emulator.
 _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
-    "validate": ("check a config and its files offline", _config_argument),
+    "validate": ("check a config and its files offline", _validate_arguments),
     "render": ("print the InvenioRDM JSON document zsync would send (for review)", _render_arguments),
     "plan": ("read the record on Zenodo and show what a sync would change; change nothing", _plan_arguments),
     "sync": ("make the Zenodo record match the local files and metadata", _sync_arguments),
@@ -149,6 +159,20 @@ def parse_arguments(arguments: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """The command; stdout and stderr go through `zsync.safetext` (escaped) while it runs."""
+    from zsync import safetext
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = safetext.wrap(sys.stdout), safetext.wrap(sys.stderr)
+    try:
+        return _main(argv, environ)
+    finally:
+        sys.stdout.close()  # writes what the escaping held back; the real streams stay open
+        sys.stderr.close()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["emulator"]:
         # The emulator has its own options (and --help); hand them over untouched.
@@ -220,18 +244,38 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 def _validate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from zsync.config import load_config, summarize
+    if not args.configs:
+        _validate_one(args.config, _arguments(args))
+        return 0
+    if args.description is not None:
+        raise UsageError(
+            "--description names one config's description; --configs validates several configs",
+            hint="validate that config alone: zsync validate CONFIG --description FILE",
+        )
+    code = 0
+    for config in [args.config, *args.files]:  # each on its own: one's problems do not hide another's
+        try:
+            _validate_one(config, None)
+        except ConfigError as exc:
+            print(exc.diagnostics(), file=sys.stderr)
+            code = exc.exit_code
+    return code
+
+
+def _validate_one(config_file: str, arguments: Any) -> None:
+    from zsync.config import load_config, matched_lines, summarize
     from zsync.units import counted, format_size
 
-    config = load_config(Path(args.config), arguments=_arguments(args))
+    config = load_config(Path(config_file), arguments=arguments)
     summary = summarize(config)
     print(
-        f"{args.config} is valid: {summary.title!r}, version {summary.version}, "
+        f"{config_file} is valid: {summary.title!r}, version {summary.version}, "
         f"{counted(summary.file_count, 'file')}, {format_size(summary.total_size_bytes)}"
     )
     for notice in config.notices:
         print(f"note: {notice}")
-    return 0
+    for line in matched_lines(config):
+        print(line)
 
 
 def _migrate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -290,10 +334,10 @@ def _sync(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     )
     emit_result(result, as_json=args.json, environ=env)
     if result.status == "validated" and env.get("GITHUB_ACTIONS") == "true":
-        from zsync import github
+        from zsync import github, safetext
 
         for note in result.notes:  # a job that uploads nothing must say so where it is seen
-            print(github.warning_annotation(note, title="Validated only"))
+            safetext.command(sys.stdout, github.warning_annotation(note, title="Validated only"))
     return 0
 
 
@@ -324,7 +368,9 @@ def emit_result(result: SyncResult, *, as_json: bool, environ: Mapping[str, str]
         print(json.dumps(result_as_dict(result), indent=2))
     else:
         print(summary_text(result))
-    github.emit_outputs(environ, result)
+    warning = github.emit_outputs(environ, result)
+    if warning:
+        print(f"zsync: warning: {warning}", file=sys.stderr)
 
 
 def result_as_dict(result: SyncResult) -> dict[str, Any]:

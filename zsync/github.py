@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from zsync import safetext
 from zsync.errors import ConfigError, UsageError, ZsyncError
 from zsync.report import format_rate, format_size
+from zsync.units import counted
 
 if TYPE_CHECKING:
     from zsync.engine import SyncResult
@@ -272,11 +274,13 @@ def community_outputs(result: SyncResult) -> dict[str, str]:
     }
 
 
-def emit_outputs(environ: Mapping[str, str], result: SyncResult) -> None:
-    """Append the run's outputs to the file GITHUB_OUTPUT names, when it names one (CLI and action)."""
+def emit_outputs(environ: Mapping[str, str], result: SyncResult) -> str | None:
+    """Append the run's outputs to the file GITHUB_OUTPUT names, when it names one (CLI and action).
+    None, or a warning when that file cannot be written (see `write_outputs`)."""
     output_path = environ.get("GITHUB_OUTPUT")
     if output_path:
-        write_outputs(Path(output_path), outputs_of(result))
+        return write_outputs(Path(output_path), outputs_of(result))
+    return None
 
 
 def format_outputs(mapping: Mapping[str, str]) -> str:
@@ -290,16 +294,28 @@ def format_outputs(mapping: Mapping[str, str]) -> str:
     return "".join(blocks)
 
 
-def write_outputs(path: Path, mapping: Mapping[str, str]) -> None:
-    """Append the outputs to the file named by GITHUB_OUTPUT (the runner reads it after the step)."""
-    with path.open("a", encoding="utf-8") as stream:
-        stream.write(format_outputs(mapping))
+def write_outputs(path: Path, mapping: Mapping[str, str]) -> str | None:
+    """Append the outputs to the file named by GITHUB_OUTPUT (the runner reads it after the step).
+
+    None when written; else a warning to show (the folder is missing, the file is not writable). The
+    runner's files are not the sync's business: a run never fails, or crashes, because of them."""
+    return _append(path, format_outputs(mapping), "GITHUB_OUTPUT", "the step's outputs")
 
 
-def write_summary(path: Path, markdown: str) -> None:
-    """Append Markdown to the file named by GITHUB_STEP_SUMMARY."""
-    with path.open("a", encoding="utf-8") as stream:
-        stream.write(markdown if markdown.endswith("\n") else markdown + "\n")
+def write_summary(path: Path, markdown: str) -> str | None:
+    """Append Markdown to the file named by GITHUB_STEP_SUMMARY; None, or a warning as `write_outputs`."""
+    text = markdown if markdown.endswith("\n") else markdown + "\n"
+    return _append(path, text, "GITHUB_STEP_SUMMARY", "the job summary")
+
+
+def _append(path: Path, text: str, variable: str, what: str) -> str | None:
+    try:
+        with path.open("a", encoding="utf-8") as stream:
+            stream.write(text)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return f"{what} could not be written: {variable} is {str(path)!r} ({reason}); the run is unaffected"
+    return None
 
 
 # --------------------------------------------------------------------------- job summary
@@ -395,7 +411,11 @@ def _files_section(result: SyncResult) -> list[str]:
     else:
         return []
     lines = ["### Files", "", "| File | Action | Size |", "| --- | --- | ---: |"]
-    lines += [f"| `{_md(key)}` | {verb} | {format_size(size)} |" for key, verb, size in entries]
+    # An archive zsync built from a folder also says how many files it holds.
+    members = {f.key: f.members for f in result.local_files if f.members is not None}
+    for key, verb, size in entries:
+        held = f" ({counted(members[key], 'file')})" if key in members else ""
+        lines.append(f"| `{_md(key)}` | {verb} | {format_size(size)}{held} |")
     if result.plan is not None and not planned:
         lines += [
             "",
@@ -488,18 +508,18 @@ class GitHubReporter:
             yield
             return
         self._open_groups += 1
-        self._print(command("group", title))
+        safetext.command(self.stream, command("group", title))
         try:
             yield
         finally:
             self._open_groups -= 1
-            self._print("::endgroup::")
+            safetext.command(self.stream, "::endgroup::")
 
     def info(self, message: str) -> None:
         self._print(message)
 
     def warning(self, message: str) -> None:
-        self._print(warning_annotation(message))
+        safetext.command(self.stream, warning_annotation(message))
 
     def file_done(self, action: str, key: str, size_bytes: int, elapsed_s: float) -> None:
         rate = format_rate(size_bytes, elapsed_s)

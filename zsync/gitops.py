@@ -275,9 +275,14 @@ def _blob_at(git: _Git, rev: str, rel: str) -> str | None:
 
 
 def _fetch_tip(git: _Git, remote: str, branch: str) -> tuple[str | None, str]:
-    """Fetch `branch` (depth 1: shallow clones are the norm in CI): (its tip, "") or (None, why not)."""
+    """Fetch `branch`: (its tip, "") or (None, why not).
+
+    A plain fetch, never `--depth`: in a full clone (`fetch-depth: 0`) `--depth=1` would make the
+    repository shallow, and in a shallow one it would shorten the history to one commit, breaking
+    later `git describe` or setuptools-scm steps. A shallow clone's fetch stops at its own shallow
+    boundary, so it receives only the commits the remote has beyond it: the clone keeps its depth."""
     tracking = f"refs/zsync/{remote}/{branch}"
-    proc = git.call("fetch", "--quiet", "--no-tags", "--depth=1", remote, f"+refs/heads/{branch}:{tracking}")
+    proc = git.call("fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:{tracking}")
     if proc.returncode != 0:
         output = proc.stdout + proc.stderr
         if "couldn't find remote ref" in output:

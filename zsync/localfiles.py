@@ -11,7 +11,8 @@ import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from zsync.models import LocalFile
+from zsync import archives
+from zsync.models import Archive, LocalFile
 
 # 1 MiB reads: large enough that the per-call overhead vanishes next to MD5 itself.
 _BLOCK_BYTES = 1 << 20
@@ -39,3 +40,15 @@ def scan(
             on_file(local)
         files.append(local)
     return tuple(files)
+
+
+def build_archives(folders: Sequence[Archive], workdir: Path) -> tuple[LocalFile, ...]:
+    """Each folder written as its reproducible archive into `workdir` (a temporary folder the caller
+    removes), with its size, MD5 (computed while writing) and member count."""
+    built = []
+    for folder in folders:
+        found = archives.members(folder)
+        target = workdir / folder.key
+        size, md5 = archives.write(folder, found, target)
+        built.append(LocalFile(key=folder.key, path=target, size_bytes=size, md5=md5, members=len(found)))
+    return tuple(built)
