@@ -34,7 +34,9 @@ def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_a_first_sync_hashes_nothing_beforehand(tmp_path: Path, emulator: Emulator, hashed: list[str]) -> None:
+def test_a_first_sync_hashes_nothing_beforehand(
+    tmp_path: Path, emulator: Emulator, hashed: list[str]
+) -> None:
     ds = make_dataset(tmp_path / "d", emulator.url, n_files=3)
     result = zsync.sync(ds.config_path, token=TOKEN, retry=no_wait())
     assert (result.status, result.files_uploaded) == ("created", 3)

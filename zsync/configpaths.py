@@ -21,7 +21,19 @@ from typing import Any
 
 from zsync import archives, filecheck, globs
 from zsync.configrules import MAX_FILES, MAX_KEY_CHARS, resolve
-from zsync.loader.walk import Cursor, Record, Row, Shape, Walker, list_of, record, sequence, string, text
+from zsync.loader.walk import (
+    Cursor,
+    Record,
+    Row,
+    Shape,
+    Walker,
+    control_problem,
+    list_of,
+    record,
+    sequence,
+    string,
+    text,
+)
 from zsync.models import Archive, PatternMatch
 
 _PATHS_EXAMPLE = "for example paths: [data/measurements.csv]"
@@ -194,7 +206,13 @@ PATTERN: Shape[Any] = Shape(
 
 
 def _unique_name(at: Cursor, text: str, key: str, path: Path, seen: dict[str, tuple[str, str, Path]]) -> bool:
-    """Whether the file's name is new (and short enough: reported, but the file is still checked)."""
+    """Whether the file's name is new (and short enough: reported, but the file is still checked).
+
+    A name with a control character (a glob can match one) is refused: it would reach the log."""
+    problem = control_problem(key)
+    if problem is not None:
+        at.add(*problem)
+        return False
     if key in seen:
         first_field, first_text, first_path = seen[key]
         if first_path == path:

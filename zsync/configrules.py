@@ -49,17 +49,6 @@ README_SUFFIXES = (".md", ".html")
 # --------------------------------------------------------------------------- endpoint
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    import ipaddress  # only for an http endpoint, which is rare
-
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 _ZENODO_HOSTS = ("zenodo.org", "sandbox.zenodo.org")
 
 
@@ -88,7 +77,7 @@ def _check_host(value: str, parts: SplitResult, host: str) -> tuple[str | None, 
     scheme = parts.scheme.lower()
     netloc = parts.netloc.rsplit("@", 1)[-1].lower()
     path = re.sub("/+", "/", parts.path)
-    if scheme == "http" and not _is_loopback(host):
+    if scheme == "http" and not identifiers.is_loopback_host(host):
         return (
             None,
             f"{value!r} must use https (http is only for a local test server)",
@@ -101,7 +90,7 @@ def _check_host(value: str, parts: SplitResult, host: str) -> tuple[str | None, 
             return None, f"{value!r} is not Zenodo's API endpoint", f"did you mean {wanted!r}?"
         return wanted, "", None
     guess = vocabulary.closest(bare, _ZENODO_HOSTS)
-    if guess is not None and not _is_loopback(host):
+    if guess is not None and not identifiers.is_loopback_host(host):
         return None, f"{value!r}: unknown host {host!r}", f"did you mean 'https://{guess}/api'?"
     if not path.endswith("/api"):
         return None, f"{value!r} does not end with /api", f"did you mean '{scheme}://{netloc}{path}/api'?"
@@ -645,7 +634,7 @@ def identifier_with_scheme(found: Record) -> tuple[str, str] | None:
 
 def description(at: Cursor) -> str | None:
     """The description inline, as HTML (at least 3 characters, as Zenodo wants)."""
-    return string(at, example="description: '<p>What the dataset holds.</p>'", min_chars=3)
+    return string(at, example="description: '<p>What the dataset holds.</p>'", min_chars=3, multiline=True)
 
 
 # --------------------------------------------------------------------------- #12: custom fields

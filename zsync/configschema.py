@@ -268,7 +268,8 @@ METADATA: Shape[Metadata] = Shape(
         Row(
             "notes",
             rules.one_or_many(
-                text("notes: 'Measured with a new sensor.'", 3), "for example notes: 'A note.'"
+                text("notes: 'Measured with a new sensor.'", 3, multiline=True),
+                "for example notes: 'A note.'",
             ),
         ),
     ),

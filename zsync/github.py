@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from zsync import safetext
 from zsync.errors import ConfigError, UsageError, ZsyncError
 from zsync.report import format_rate, format_size
 from zsync.units import counted
@@ -466,18 +467,18 @@ class GitHubReporter:
             yield
             return
         self._open_groups += 1
-        self._print(command("group", title))
+        safetext.command(self.stream, command("group", title))
         try:
             yield
         finally:
             self._open_groups -= 1
-            self._print("::endgroup::")
+            safetext.command(self.stream, "::endgroup::")
 
     def info(self, message: str) -> None:
         self._print(message)
 
     def warning(self, message: str) -> None:
-        self._print(warning_annotation(message))
+        safetext.command(self.stream, warning_annotation(message))
 
     def file_done(self, action: str, key: str, size_bytes: int, elapsed_s: float) -> None:
         rate = format_rate(size_bytes, elapsed_s)

@@ -186,12 +186,17 @@ class Request:
 @dataclass(frozen=True)
 class Reply:
     """What the server answered to one request (status below 400 unless it raised); header names
-    are lower-case."""
+    are lower-case.
+
+    `json()` is where the server's text enters zsync: every string in it (keys too) has passed
+    `scrub`, the transport's, which removes the token wherever the server echoes it (`message`,
+    `errors[].messages`, a saved draft's `errors`, any field)."""
 
     status: int
     reason: str
     headers: Mapping[str, str]
     body: bytes
+    scrub: Callable[[str], str] | None = field(default=None, repr=False, compare=False)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -201,8 +206,20 @@ class Reply:
         return self.status in _REDIRECT_STATUSES and "location" in self.headers
 
     def json(self) -> Any:
-        """The body parsed as JSON; ValueError when it is not JSON."""
-        return json.loads(self.body)
+        """The body parsed as JSON, its strings scrubbed; ValueError when it is not JSON."""
+        document = json.loads(self.body)
+        return document if self.scrub is None else _scrubbed(document, self.scrub)
+
+
+def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
+    """A parsed JSON value with `scrub` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_scrubbed(item, scrub) for item in value]
+    if isinstance(value, dict):
+        return {scrub(key): _scrubbed(item, scrub) for key, item in value.items()}
+    return value
 
 
 @dataclass(eq=False)
@@ -355,7 +372,7 @@ class Transport:
             timeout=(self.connect_timeout_s, read_timeout_s),
             allow_redirects=request.allow_redirects,
         )
-        return _receive(response)
+        return _receive(response, self.scrub)
 
     def _checked(self, reply: Reply, request: Request) -> Reply:
         status = reply.status
@@ -597,13 +614,17 @@ def _open_session(session: requests.Session | None, token: str, user_agent: str 
     return session
 
 
-def _receive(response: requests.Response) -> Reply:
-    """The answer as a value, its body read in full (the timing covers it, the connection is freed)."""
+def _receive(response: requests.Response, scrub: Callable[[str], str]) -> Reply:
+    """The answer as a value, its body read in full (the timing covers it, the connection is freed);
+    its headers and reason already scrubbed, its JSON scrubbed when parsed."""
     return Reply(
         status=response.status_code,
-        reason=response.reason or "",
-        headers=types.MappingProxyType({name.lower(): value for name, value in response.headers.items()}),
+        reason=scrub(response.reason or ""),
+        headers=types.MappingProxyType(
+            {name.lower(): scrub(value) for name, value in response.headers.items()}
+        ),
         body=response.content,
+        scrub=scrub,
     )
 
 
