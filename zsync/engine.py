@@ -36,7 +36,7 @@ from zsync.config import (
     unread_token_variables,
 )
 from zsync.errors import ConfigError, ConflictError, GoneError, NotFoundError, Problem, SyncError, UsageError
-from zsync.localfiles import build_archives, scan
+from zsync.localfiles import build_archives, hash_files, stat_files
 from zsync.metadata import merge_unowned
 from zsync.models import Config, LocalFile, RemoteRecord
 from zsync.planning import (
@@ -189,7 +189,7 @@ def read_local_files(config: Config, reporter: Reporter, workdir: Path) -> tuple
     and each archive holds is reported."""
     for line in matched_lines(config):
         reporter.info(line)
-    local_files = scan(config.paths) + build_archives(config.archives, workdir)
+    local_files = stat_files(config.paths) + build_archives(config.archives, workdir)
     for archive, built in zip(config.archives, local_files[len(config.paths) :], strict=True):
         reporter.info(
             f"{built.key}: {archive.kind} of {archive.source}, {counted(built.members or 0, 'file')}, "
@@ -565,6 +565,9 @@ class _Run:
                 self.reporter.warning(
                     f"record {state.record_id} is not the latest version; following it to {state.followed}"
                 )
+        # Only a file with the key and size of a remote one is hashed now; the others are uploaded
+        # anyway, and hashed as they are sent.
+        local = hash_files(local, state.sizes_by_key())
         try:
             the_plan = compute_plan(self.config, local, state, today=self.today, options=self.options)
             the_plan = with_communities(the_plan, self.config, state, self.options)

@@ -205,12 +205,15 @@ class Config:
 @dataclass(frozen=True)
 class LocalFile:
     """A file to publish: its Zenodo key (the base name), where it is, its size and MD5 (hex).
-    `members` is the number of files in it when zsync built it from a folder (an archive)."""
+
+    `md5` is None until it is needed: a file is hashed beforehand only when a remote file has its key
+    and size (else it is uploaded anyway, and hashed on the way). `members` is the number of files in
+    it when zsync built it from a folder (an archive)."""
 
     key: str
     path: Path
     size_bytes: int
-    md5: str
+    md5: str | None
     members: int | None = None
 
 
