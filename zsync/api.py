@@ -24,6 +24,7 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, Final, NoReturn, TypeVar, Unpack
 
+from zsync.apicommunities import CommunitiesMixin
 from zsync.errors import BadRequestError, ConflictError, NotFoundError, RemoteError, UploadVerificationError
 from zsync.identifiers import is_loopback_host
 from zsync.lazyre import Lazy
@@ -509,7 +510,7 @@ class _FilesMixin(_Resource):
 # --------------------------------------------------------------------------- the client
 
 
-class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin):
+class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin, CommunitiesMixin):
     """A typed client of one Zenodo (InvenioRDM) endpoint such as `https://zenodo.org/api`.
 
     Use as a context manager or call `close()`. `request_count` counts the HTTP attempts made
