@@ -774,7 +774,7 @@ def record_ids_file(at: Cursor) -> Path | None:
 
 # --------------------------------------------------------------------------- communities
 
-_SLUG = re.compile(r"^[-\w]{1,100}$", re.ASCII)  # invenio-communities communities/schema.py
+_SLUG = Lazy(r"^[-\w]{1,100}$", re.ASCII)  # invenio-communities communities/schema.py
 
 
 def community_slug(at: Cursor) -> str | None:
