@@ -622,6 +622,22 @@ def test_reserved_doi_is_an_output_of_the_draft_and_stays_at_publication(
     assert published["pids"]["doi"]["identifier"] == out["doi"]
 
 
+def test_a_reservation_answered_without_a_doi_is_one_warning_never_a_loop(
+    ds: Dataset, emulator: Emulator
+) -> None:
+    """Issue #10 item 6: `reserved DOI None` was printed, and every later run reserved again."""
+    emulator.faults = Faults(reserve_doi_blank=True)
+    first = sync(ds)
+    output = first.stdout + first.stderr
+    assert "None" not in output
+    assert output.count("answered the DOI reservation without a DOI") == 1
+    assert count(mutations(emulator))["POST /records/{id}/draft/pids/doi"] == 1
+    emulator.clear_log()
+    again = sync(ds)
+    assert "POST /records/{id}/draft/pids/doi" not in mutations(emulator)
+    assert "DOI reservation" not in again.stdout + again.stderr
+
+
 def test_no_reserve_doi_leaves_the_draft_without_one(ds: Dataset, emulator: Emulator) -> None:
     out = outputs_of(sync(ds, "--no-reserve-doi", "--json"))
     assert out["doi"] == ""

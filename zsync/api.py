@@ -694,6 +694,8 @@ def record_from_document(
         default_preview=_str_or_none(_get(document, "files", "default_preview")),
         has_files_block=isinstance(document.get("files"), Mapping),
         is_latest=_get(document, "versions", "is_latest") is not False,
+        doi_pending=isinstance(_get(document, "pids", "doi"), Mapping)
+        and not _str_or_none(_get(document, "pids", "doi", "identifier")),
         document=document,
     )
 

@@ -581,7 +581,13 @@ def _reserve_doi(step: ReserveDoi, progress: Progress, run: _Run) -> Progress:
     if progress.draft is not None and progress.draft.doi:
         return progress  # the draft Zenodo answered with has one already
     reserved = run.client.reserve_doi(_target(progress))
-    run.reporter.info(f"reserved DOI {reserved.doi} (registered when the draft is published)")
+    if reserved.doi:
+        run.reporter.info(f"reserved DOI {reserved.doi} (registered when the draft is published)")
+    else:  # the draft's pids.doi now marks the reservation, so the next run does not ask again
+        run.reporter.warning(
+            "Zenodo answered the DOI reservation without a DOI: the draft has none yet, and Zenodo "
+            "assigns one when it is published; zsync does not reserve again"
+        )
     return replace(progress, draft=reserved, final=reserved)
 
 
@@ -697,7 +703,12 @@ def report_plan(the_plan: Plan, reporter: Reporter) -> None:
                 reporter.info(line)
             if isinstance(step, UpdateMetadata):
                 for c in step.changes:
-                    reporter.info(f"  change   {c.field}: {_short(c.old)} -> {_short(c.new)}")
+                    if c.old is None:  # never "None -> ...": a field the record does not have yet
+                        reporter.info(f"  set      {c.field}: {_short(c.new)}")
+                    elif c.new is None:
+                        reporter.info(f"  remove   {c.field} (was {_short(c.old)})")
+                    else:
+                        reporter.info(f"  change   {c.field}: {_short(c.old)} -> {_short(c.new)}")
         if the_plan.unchanged:
             reporter.info(f"  unchanged: {counted(len(the_plan.unchanged), 'file')}")
         if the_plan.is_noop:

@@ -493,7 +493,7 @@ def _plan_draft(ctx: _Context, draft: RemoteRecord) -> Plan:
     steps: list[Step] = []
     if state.adopted:
         steps.append(WriteRecordId(draft.id, "a draft left without an id file"))
-    if ctx.options.reserve_doi and not draft.doi:
+    if ctx.options.reserve_doi and not draft.doi and not draft.doi_pending:
         steps.append(ReserveDoi())
     if state.needs_import:
         assert state.previous is not None

@@ -53,7 +53,8 @@ class Faults:
 
     A request draws one number for 429/500/502/503/504 (in that order of the thresholds); uploads
     may then reset mid-stream (`p_reset_upload`), and a publish may succeed and still answer 504
-    (`p_publish_504_after_success`). `latency_s` delays every API answer.
+    (`p_publish_504_after_success`). `latency_s` delays every API answer. `reserve_doi_blank`: a DOI
+    reservation answers 201 with `pids.doi` holding no identifier (an instance that mints at publish).
     """
 
     p_429: float = 0.0
@@ -65,6 +66,7 @@ class Faults:
     p_reset_upload: float = 0.0
     latency_s: float = 0.0
     p_publish_504_after_success: float = 0.0
+    reserve_doi_blank: bool = False
     seed: int | None = None
 
 
@@ -638,7 +640,8 @@ class _Routes:
 
     @staticmethod
     def reserve_pid(emu: Emulator, call: _Call) -> _Reply:
-        draft = emu._store.reserve_doi(call.user, call.params["id"], call.params["scheme"])
+        blank = emu.faults.reserve_doi_blank
+        draft = emu._store.reserve_doi(call.user, call.params["id"], call.params["scheme"], blank=blank)
         return _Routes._doc(emu, call, 201, draft, draft=True)
 
     @staticmethod

@@ -106,6 +106,7 @@ class Version:
     deleted: bool = False
     tombstone: dict[str, Any] | None = None
     external_doi: bool = False
+    doi_blank: bool = False  # reserved without an identifier (Faults.reserve_doi_blank)
 
 
 @dataclass
@@ -313,19 +314,23 @@ class Store:
             self._changed(rid)
             return draft, errors
 
-    def reserve_doi(self, user: str | None, rid: str, scheme: str) -> Version:
-        """POST /records/{id}/draft/pids/doi: reserve the draft's DOI (400 when it has one)."""
+    def reserve_doi(self, user: str | None, rid: str, scheme: str, *, blank: bool = False) -> Version:
+        """POST /records/{id}/draft/pids/doi: reserve the draft's DOI (400 when it has one); `blank`
+        leaves a `pids.doi` entry without an identifier."""
         with self.lock:
             draft = self._draft(user, rid)
             if scheme != "doi":
                 raise ApiError(400, f"No PID provider for scheme {scheme}.")
-            if draft.doi:
+            if draft.doi or draft.doi_blank:
                 raise ApiError(
                     400,
                     "A validation error occurred.",
                     errors=[{"field": "pids.doi", "messages": ["A PID already exists for type doi"]}],
                 )
-            draft.doi = DOI_PREFIX + rid
+            if blank:
+                draft.doi_blank = True
+            else:
+                draft.doi = DOI_PREFIX + rid
             self._touch(draft)
             self._changed(rid)
             return draft
@@ -768,6 +773,8 @@ class Store:
                 "pids": (
                     {"doi": {"identifier": version.doi, "provider": "datacite", "client": "datacite"}}
                     if version.doi
+                    else {"doi": {"identifier": "", "provider": "datacite", "client": "datacite"}}
+                    if version.doi_blank
                     else {}
                 ),
                 "parent": {
