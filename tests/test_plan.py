@@ -315,3 +315,15 @@ def test_reserve_step_is_in_the_plan_and_its_json(tmp_path: Path) -> None:
     view = plan_as_dict(plan)
     assert [s["step"] for s in view["steps"]] == ["ReserveDoi"]
     assert view["files"] == [{"action": "keep", "key": "a", "size_bytes": 10, "reason": ""}]
+
+
+def test_a_published_unorderable_version_names_the_way_on_and_an_explicit_version_takes_it(
+    tmp_path: Path,
+) -> None:
+    """Issue #10 item 5: after a published 'first release', every next version failed, with no way on."""
+    state = RemoteState("42", None, record(version="first release"))
+    with pytest.raises(SyncError) as info:
+        plan_for(config(tmp_path, version="2.0.0"), state)
+    assert "--set-version 2.0.0" in (info.value.hint or "")
+    plan = plan_for(config(tmp_path, version="2.0.0"), state, explicit_version=True)
+    assert plan.record_action == "new-version"

@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from zsync import filecheck, identifiers, vocabulary
+from zsync import filecheck, identifiers, versions, vocabulary
 from zsync.loader.walk import (
     INVALID,
     Cursor,
@@ -284,7 +284,14 @@ def version(at: Cursor) -> str | None:
             f"quote it: {quoted}",
         )
         return None
-    return string(at, example="version: '1.0.0'")
+    text = string(at, example="version: '1.0.0'")
+    if text is not None and not versions.is_orderable(text):
+        at.add(
+            f"{text!r} is not a version zsync can order, so the next version could not be compared with it",
+            versions.ORDERABLE_HINT,
+        )
+        return None
+    return text
 
 
 LICENSES_URL = "https://zenodo.org/api/vocabularies/licenses?q=&size=500"

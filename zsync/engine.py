@@ -167,7 +167,8 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
         return _without_token(config, local_files, env, require_token=require_token)
     if client is None:
         client = make_client(config, token or "", env, retry, reporter)
-    run = _Run(config, client, reporter, on_record_id, PlanOptions(publish, reserve_doi), today().isoformat())
+    options = PlanOptions(publish, reserve_doi, explicit_version=bool(version))
+    run = _Run(config, client, reporter, on_record_id, options, today().isoformat())
     with client:
         return run.sync(local_files, dry_run=dry_run)
 

@@ -21,7 +21,7 @@ from zsync.errors import SyncError
 from zsync.metadata import diff_owned, render_document, unowned_metadata
 from zsync.models import Config, FieldChange, LocalFile, RemoteFile, RemoteRecord
 from zsync.units import counted, format_size
-from zsync.versions import compare_versions
+from zsync.versions import compare_versions, is_orderable
 
 __all__ = [
     "CreateDraft",
@@ -95,10 +95,12 @@ class RemoteState:
 
 @dataclass(frozen=True)
 class PlanOptions:
-    """What the user asked for: publish after the sync, reserve a DOI for a draft that has none."""
+    """What the user asked for: publish after the sync, reserve a DOI for a draft that has none, and
+    whether the version was given explicitly (a release), which may follow an unorderable one."""
 
     publish: bool = False
     reserve_doi: bool = True
+    explicit_version: bool = False  # the version came from --set-version / the version input
 
 
 # --------------------------------------------------------------------------- steps
@@ -421,6 +423,14 @@ class _Context:
     def desired(self, publication_date: str) -> dict[str, Any]:
         return render_document(self.config, publication_date=publication_date)
 
+    def order(self, published: str | None) -> int:
+        """How the local version compares with `published`; an explicit version follows one that
+        cannot be ordered (the way on from a published `first release`)."""
+        explicit = self.options.explicit_version and published is not None
+        if explicit and not is_orderable(published or "") and published != self.version:
+            return 1
+        return compare_versions(self.version, published)
+
 
 def compute_plan(
     config: Config,
@@ -538,7 +548,7 @@ def _check_next_version(ctx: _Context, draft: RemoteRecord) -> None:
     previous = ctx.state.previous
     if ctx.version == draft.version or previous is None:
         return
-    if compare_versions(ctx.version, previous.version) <= 0:
+    if ctx.order(previous.version) <= 0:
         raise SyncError(
             f"the local version {ctx.version} is not above version {previous.version}, already "
             f"published as record {previous.id}; the open draft {draft.id} was not changed",
@@ -547,7 +557,7 @@ def _check_next_version(ctx: _Context, draft: RemoteRecord) -> None:
 
 
 def _plan_published(ctx: _Context, record: RemoteRecord) -> Plan:
-    order = compare_versions(ctx.version, record.version)
+    order = ctx.order(record.version)
     if order < 0:
         raise SyncError(
             f"the local version {ctx.version} is lower than the published version {record.version} "
