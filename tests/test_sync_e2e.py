@@ -645,3 +645,19 @@ def test_no_reserve_doi_leaves_the_draft_without_one(ds: Dataset, emulator: Emul
     emulator.clear_log()
     sync(ds, "--no-reserve-doi")
     assert mutations(emulator) == []
+
+
+def test_an_award_with_only_a_number_or_a_title_publishes(ds: Dataset, emulator: Emulator) -> None:
+    """Issue #10 item 3: zsync refused these, though InvenioRDM's AwardRelationSchema takes them (and
+    the emulator, which refused them too, now answers as that schema does)."""
+    ds.set(
+        "metadata.funding",
+        [
+            {"funder": {"name": "Acme"}, "award": {"number": "42"}},
+            {"funder": {"name": "B"}, "award": {"title": "T"}},
+        ],
+    )
+    out = outputs_of(sync(ds, "--publish", "--json"))
+    assert out["status"] == "created" and out["state"] == "published"
+    funding = api(emulator, "GET", f"/records/{ds.record_id()}").json()["metadata"]["funding"]
+    assert [f["award"] for f in funding] == [{"number": "42"}, {"title": {"en": "T"}}]

@@ -391,8 +391,9 @@ def _check_funding(item: Any, path: str, errors: _Errors, vocab: Vocabularies) -
         if not isinstance(award, dict):
             errors.add(f"{path}.award", "Invalid input type.")
             return _DROP
-        if "id" not in award and not (isinstance(award.get("title"), dict) and "number" in award):
-            errors.add(f"{path}.award", "An existing id or a title and a number must be present.")
+        # invenio-vocabularies contrib/awards/schema.py AwardRelationSchema.validate_data
+        if not award.get("id") and not (award.get("number") or award.get("title")):
+            errors.add(f"{path}.award", "An existing id or either number or title must be present.")
             return _DROP
     return item
 
