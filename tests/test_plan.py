@@ -181,7 +181,8 @@ def test_draft_with_a_changed_file_deletes_it_before_uploading_the_new_one(tmp_p
     cfg = config(tmp_path)
     state = draft_state()
     plan = compute_plan(cfg, [lf("a", size=3)], state, today=TODAY)
-    assert step_types(plan) == ["DeleteFile", "InitFiles", "UploadFile"]
+    # Then the document again: deleting "a" unset files.default_preview (issue #10 item 4).
+    assert step_types(plan) == ["DeleteFile", "InitFiles", "UploadFile", "UpdateMetadata"]
     delete, init, upload = plan.steps
     assert isinstance(delete, DeleteFile) and delete.replaced
     assert isinstance(init, InitFiles) and init.keys == ("a",)

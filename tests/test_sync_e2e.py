@@ -661,3 +661,31 @@ def test_an_award_with_only_a_number_or_a_title_publishes(ds: Dataset, emulator:
     assert out["status"] == "created" and out["state"] == "published"
     funding = api(emulator, "GET", f"/records/{ds.record_id()}").json()["metadata"]["funding"]
     assert [f["award"] for f in funding] == [{"number": "42"}, {"title": {"en": "T"}}]
+
+
+def _default_preview(emulator: Emulator, record_id: str, *, draft: bool) -> str | None:
+    path = f"/records/{record_id}/draft" if draft else f"/records/{record_id}"
+    preview: str | None = api(emulator, "GET", path).json()["files"].get("default_preview")
+    return preview
+
+
+def test_replacing_the_default_preview_restores_it_in_the_same_run_in_every_flow(
+    ds: Dataset, emulator: Emulator
+) -> None:
+    """Issue #10 item 4: InvenioRDM unsets files.default_preview when that file is deleted; zsync must
+    set it again in the run that replaced it, not in an extra edit-and-republish run afterwards."""
+    sync(ds)  # a draft: replace file00.csv (the default preview) in it
+    assert _default_preview(emulator, ds.record_id(), draft=True) == "file00.csv"
+    ds.write_file("file00.csv", b"column\nchanged in the draft\n")
+    sync(ds)
+    assert _default_preview(emulator, ds.record_id(), draft=True) == "file00.csv"
+    sync(ds, "--publish")
+    assert _default_preview(emulator, ds.record_id(), draft=False) == "file00.csv"
+
+    ds.set("metadata.version", "1.1.0")  # a new version: replace it in the next-version draft
+    ds.write_file("file00.csv", b"column\nchanged in version 1.1.0\n")
+    sync(ds, "--publish")
+    assert _default_preview(emulator, ds.record_id(), draft=False) == "file00.csv"
+    emulator.clear_log()
+    sync(ds)
+    assert mutations(emulator) == [], "the next run edited the record again to restore the preview"

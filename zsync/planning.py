@@ -525,8 +525,9 @@ def _plan_draft(ctx: _Context, draft: RemoteRecord) -> Plan:
         assert state.previous is not None
         steps.append(ImportFiles(state.previous.id, tuple(f.key for f in state.previous.files)))
     steps += file_steps(actions)
-    # files.default_preview names a key: a new or removed key may need the document again.
-    keys_changed = any(a.kind in ("upload", "delete") for a in actions)
+    # files.default_preview and files.order name keys, and deleting a file (a replaced one too)
+    # takes its key out of both (InvenioRDM's FilesManager.delete): the document is sent again after.
+    keys_changed = any(a.kind != "keep" for a in actions)
     if changes or keys_changed:
         steps.append(UpdateMetadata(desired, tuple(changes)))
     steps += _publish_step(ctx)

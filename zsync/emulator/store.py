@@ -629,6 +629,13 @@ class Store:
             draft = self._writable_draft(user, rid)
             entry = self._entry(draft, key)
             del draft.files[key]
+            # As InvenioRDM (invenio-records-resources records/systemfields/files/manager.py,
+            # FilesManager.delete): deleting the default preview unsets it, and the key leaves the order.
+            options = draft.files_options
+            if options.get("default_preview") == key:
+                options.pop("default_preview")
+            if isinstance(options.get("order"), list) and key in options["order"]:
+                options["order"] = [k for k in options["order"] if k != key]
             self._drop_unused_blobs([entry])
             self._touch(draft)
             self._changed(rid)
