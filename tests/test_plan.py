@@ -183,7 +183,7 @@ def test_draft_with_a_changed_file_deletes_it_before_uploading_the_new_one(tmp_p
     plan = compute_plan(cfg, [lf("a", size=3)], state, today=TODAY)
     # Then the document again: deleting "a" unset files.default_preview (issue #10 item 4).
     assert step_types(plan) == ["DeleteFile", "InitFiles", "UploadFile", "UpdateMetadata"]
-    delete, init, upload = plan.steps
+    delete, init, upload, _ = plan.steps
     assert isinstance(delete, DeleteFile) and delete.replaced
     assert isinstance(init, InitFiles) and init.keys == ("a",)
     assert isinstance(upload, UploadFile) and upload.replaces
