@@ -59,6 +59,7 @@ from zsync.planning import (
     compute_plan,
 )
 from zsync.planning import Status as PlanStatus
+from zsync.preflight import check_vocabularies
 from zsync.report import NullReporter, Reporter, format_size
 from zsync.reviews import INCLUSION, REFUSED_STATUSES, CommunityRequest, CommunityState, CommunityStatus
 from zsync.units import counted
@@ -558,6 +559,9 @@ class _Run:
 
     def read_and_plan(self, local: tuple[LocalFile, ...], *, dry_run: bool) -> tuple[RemoteState, Plan]:
         with self.reporter.phase("Read the record on Zenodo"):
+            # Before anything is sent: this instance's vocabularies know every id the config names.
+            asked = check_vocabularies(self.config, self.client.vocabulary_has)
+            self.reporter.info(f"{counted(asked, 'vocabulary id')} known at {self.config.endpoint}")
             state = read_remote_state(self.client, self.config)
             if state.current is None:
                 self.reporter.info("no record id yet: a new draft will be created")

@@ -161,6 +161,11 @@ _ROUTES: list[tuple[str, tuple[str, ...], str, bool, str]] = [
     ("GET", ("records", "{id}", "versions"), "record", False, "versions"),
     ("GET", ("records", "{id}", "versions", "latest"), "none", False, "latest"),
     ("GET", ("user", "records"), "record", False, "user_records"),
+    # invenio-vocabularies: /vocabularies/<type>/<pid_value>, and the contrib vocabularies' items.
+    ("GET", ("vocabularies", "{type}", "{id}"), "none", False, "vocabulary_item"),
+    ("GET", ("affiliations", "{id}"), "none", False, "affiliation"),
+    ("GET", ("funders", "{id}"), "none", False, "funder"),
+    ("GET", ("awards", "{id}"), "none", False, "award"),
     ("GET", ("communities", "{slug}"), "files", False, "community"),
     ("GET", ("records", "{id}", "draft", "review"), "files", False, "read_review"),
     ("PUT", ("records", "{id}", "draft", "review"), "files", True, "put_review"),
@@ -177,6 +182,14 @@ _ROUTES: list[tuple[str, tuple[str, ...], str, bool, str]] = [
     ("POST", ("records", "{id}", "access", "links"), "files", True, "create_link"),
     ("DELETE", ("records", "{id}", "access", "links", "{link_id}"), "none", False, "delete_link"),
 ]
+
+
+# The vocabulary types served at /vocabularies/<type>/<id>, by the emulator's name of their list.
+_VOCABULARY_TYPES = {
+    "licenses": "licenses",
+    "resourcetypes": "resource_types",
+    "relationtypes": "relation_types",
+}
 
 
 def _match(segments: list[str], pattern: tuple[str, ...]) -> dict[str, str] | None:
@@ -722,6 +735,29 @@ def _require_user(call: _Call) -> str:
 
 class _Routes:
     """One function per API route: (emulator, call) -> reply."""
+
+    @staticmethod
+    def _vocabulary(emu: Emulator, vocabulary: str | None, type_: str, ident: str) -> _Reply:
+        if vocabulary is None or not emu._store.vocab.knows(vocabulary, ident):
+            raise ApiError(404, "The persistent identifier does not exist.")
+        return _Reply(200, {"id": ident, "type": type_, "title": {"en": ident}})
+
+    @staticmethod
+    def vocabulary_item(emu: Emulator, call: _Call) -> _Reply:
+        type_ = call.params["type"]
+        return _Routes._vocabulary(emu, _VOCABULARY_TYPES.get(type_), type_, call.params["id"])
+
+    @staticmethod
+    def affiliation(emu: Emulator, call: _Call) -> _Reply:
+        return _Routes._vocabulary(emu, "affiliations", "affiliations", call.params["id"])
+
+    @staticmethod
+    def funder(emu: Emulator, call: _Call) -> _Reply:
+        return _Routes._vocabulary(emu, "funders", "funders", call.params["id"])
+
+    @staticmethod
+    def award(emu: Emulator, call: _Call) -> _Reply:
+        return _Routes._vocabulary(emu, "awards", "awards", call.params["id"])
 
     @staticmethod
     def _doc(
