@@ -700,3 +700,21 @@ def test_replacing_the_default_preview_restores_it_in_the_same_run_in_every_flow
     emulator.clear_log()
     sync(ds)
     assert mutations(emulator) == [], "the next run edited the record again to restore the preview"
+
+
+def test_a_push_sync_after_a_release_draft_neither_fails_nor_changes_its_version(
+    ds: Dataset, emulator: Emulator
+) -> None:
+    """Issue #10 item 7: the release workflow (`--set-version v1.1.0`, no publish) and then the push
+    workflow (zenodo.yaml still 1.0.0): the push failed with "1.0.0 is not above 1.0.0"."""
+    sync(ds, "--publish")
+    sync(ds, "--set-version", "v1.1.0")
+    ds.write_file("file01.csv", b"column\nchanged after the release\n")
+    out = outputs_of(sync(ds, "--json"))
+    assert out["status"] == "updated"
+    draft = api(emulator, "GET", f"/records/{ds.record_id()}/draft").json()
+    assert draft["metadata"]["version"] == "1.1.0"
+    assert (
+        draft_files(emulator, ds.record_id())["file01.csv"][1]
+        == hashlib.md5((ds.root / "data" / "file01.csv").read_bytes()).hexdigest()
+    )

@@ -23,7 +23,7 @@ from zsync.metadata import diff_owned, render_document, unowned_metadata
 from zsync.models import Config, FieldChange, LocalFile, RemoteFile, RemoteRecord
 from zsync.reviews import CommunityState, CommunityStatus
 from zsync.units import counted, format_size
-from zsync.versions import compare_versions, is_orderable
+from zsync.versions import compare_versions, is_orderable, is_prerelease
 
 __all__ = [
     "CreateDraft",
@@ -476,7 +476,15 @@ def compute_plan(
 
 
 def _publish_step(ctx: _Context) -> tuple[Step, ...]:
-    return (Publish("--publish was given"),) if ctx.options.publish else ()
+    if not ctx.options.publish:
+        return ()
+    if is_prerelease(ctx.version):
+        warn = Warn(
+            f"version {ctx.version} is a pre-release, and publishing mints a permanent DOI for it "
+            "(Zenodo records cannot be unpublished); publish only releases to avoid this"
+        )
+        return (warn, Publish("--publish was given"))
+    return (Publish("--publish was given"),)
 
 
 def _plan_create(ctx: _Context) -> Plan:
@@ -506,6 +514,7 @@ def _plan_draft(ctx: _Context, draft: RemoteRecord) -> Plan:
     state = ctx.state
     remote_files = state.draft_files
     if (draft.version_index or 1) > 1:
+        ctx = _keep_release_version(ctx, draft)
         _check_next_version(ctx, draft)
         if state.needs_import:
             assert state.previous is not None
@@ -560,6 +569,21 @@ def _draft_warnings(ctx: _Context, draft: RemoteRecord) -> tuple[str, ...]:
     )
 
 
+def _keep_release_version(ctx: _Context, draft: RemoteRecord) -> _Context:
+    """A push sync (no explicit version) meeting a next-version draft that a release run opened
+    (`--set-version 1.2.0` while zenodo.yaml still says 1.1.0) syncs into that draft and keeps its
+    version, instead of failing every push until zenodo.yaml catches up."""
+    previous = ctx.state.previous
+    if ctx.options.explicit_version or previous is None or not draft.version or draft.version == ctx.version:
+        return ctx
+    # Only when zenodo.yaml still names the published version (not yet bumped): a lower one is a mistake.
+    if not is_orderable(draft.version) or ctx.order(previous.version) != 0:
+        return ctx
+    if compare_versions(draft.version, previous.version) <= 0:
+        return ctx
+    return replace(ctx, config=ctx.config.with_version(draft.version))
+
+
 def _check_next_version(ctx: _Context, draft: RemoteRecord) -> None:
     """Refuse a next-version draft whose version is not above the published one."""
     previous = ctx.state.previous
@@ -583,6 +607,13 @@ def _plan_published(ctx: _Context, record: RemoteRecord) -> Plan:
         )
     if order > 0:
         return _plan_new_version(ctx, record)
+    if ctx.version != record.version:
+        # 1.2 and 1.2.0 are the same version, but sending 1.2 would rewrite the published label.
+        raise SyncError(
+            f"version {ctx.version} is version {record.version}, already published as record {record.id}; "
+            "zsync does not rewrite a published version label; nothing was changed",
+            hint=f"write {record.version} as it was published, or give a higher version",
+        )
     actions = diff_files(ctx.local, record.files)
     changed = [a for a in actions if a.kind != "keep"]
     if changed:

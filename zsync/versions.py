@@ -52,6 +52,17 @@ def is_orderable(version: str) -> bool:
     return True
 
 
+def is_prerelease(version: str) -> bool:
+    """`1.2.0-rc1`, `1.2.0rc1`, `2.0.0-beta.2`, `1.0.dev3`: a version that is not a release."""
+    key = _semver_key(version)
+    if key is not None:
+        return key[1] == 0
+    try:
+        return Version(version).is_prerelease
+    except InvalidVersion:
+        return False
+
+
 def compare_versions(a: str, b: str | None) -> int:
     """-1, 0 or 1 as `a` is lower than, equal to or greater than `b`. A missing `b` counts as lower.
 
