@@ -362,3 +362,27 @@ def test_publishing_a_pre_release_warns_before_the_doi_is_minted(tmp_path: Path)
     assert types[-2:] == ["Warn", "Publish"]
     assert "pre-release" in plan.steps[-2].message  # type: ignore[attr-defined]
     assert "Warn" not in step_types(plan_for(config(tmp_path, version="1.2.0"), RemoteState(), publish=True))
+
+
+def test_a_published_record_without_a_version_is_never_called_none(tmp_path: Path) -> None:
+    """Issue #10 item 6: the output surface never says None (here: a record published on the web
+    without a version, followed by a new version)."""
+    from zsync.engine import report_plan
+
+    published = record()
+    published = RemoteRecord(**{**published.__dict__, "metadata": {**published.metadata, "version": None}})
+    plan = plan_for(config(tmp_path, version="1.1.0"), RemoteState("42", None, published))
+    lines: list[str] = []
+    from zsync.report import NullReporter
+
+    class Capture(NullReporter):
+        def info(self, message: str) -> None:
+            lines.append(message)
+
+        def warning(self, message: str) -> None:
+            lines.append(message)
+
+    report_plan(plan, Capture())
+    assert plan.record_action == "new-version"
+    assert lines and not [line for line in lines if "None" in line]
+    assert not [s.describe() for s in plan.steps if "None" in s.describe()]

@@ -654,7 +654,8 @@ def _new_version(step: NewVersion, progress: Progress, run: _Run) -> Progress:
     new = run.client.new_version(step.record_id)  # idempotent: an open next-version draft comes back
     if run.client.list_files(new.id):
         raise _Resumed(new.id)
-    run.reporter.info(f"new version draft {new.id} (after version {step.after_version} of {step.record_id})")
+    after = f"version {step.after_version} of " if step.after_version else ""
+    run.reporter.info(f"new version draft {new.id} (after {after}record {step.record_id})")
     return replace(progress, draft_id=new.id, draft=new, final=new)
 
 
@@ -829,7 +830,7 @@ def _warn(step: Warn, progress: Progress, run: _Run) -> Progress:
 _ACTION_TEXT = {
     "create": "create a new draft",
     "update-draft": "update draft {id}",
-    "new-version": "open a new version after {version} of record {id}",
+    "new-version": "open a new version after {version}record {id}",
     "edit-published": "edit the metadata of published record {id}",
     "none": "nothing: published record {id} is up to date",
 }
@@ -841,7 +842,7 @@ def report_plan(the_plan: Plan, reporter: Reporter) -> None:
         for warning in the_plan.warnings:
             reporter.warning(warning)
         action = _ACTION_TEXT[the_plan.record_action].format(
-            id=the_plan.record_id, version=the_plan.remote_version
+            id=the_plan.record_id, version=f"{the_plan.remote_version} of " if the_plan.remote_version else ""
         )
         reporter.info(f"record: {action}")
         for step in the_plan.steps:

@@ -149,7 +149,8 @@ class NewVersion(Step):
     calls: ClassVar[tuple[str, ...]] = ("new_version",)
 
     def describe(self) -> str:
-        return f"open a new version after {self.after_version} of record {self.record_id}"
+        after = f"version {self.after_version} of record" if self.after_version else "unversioned record"
+        return f"open a new version after {after} {self.record_id}"
 
 
 @dataclass(frozen=True)
