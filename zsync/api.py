@@ -16,15 +16,23 @@ see each method's docstring for what is re-read and for the residual risk.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any, Final, TypeVar, Unpack
+from typing import IO, Any, Final, TypeVar, Unpack
 
-from zsync.errors import BadRequestError, ConflictError, NotFoundError, RemoteError, UploadVerificationError
+from zsync.errors import (
+    BadRequestError,
+    ConflictError,
+    LocalFileChanged,
+    NotFoundError,
+    RemoteError,
+    UploadVerificationError,
+)
 from zsync.models import FileStatus, LocalFile, RemoteFile, RemoteRecord
 from zsync.transport import (
     ACCEPT,
@@ -360,8 +368,12 @@ class _FilesMixin(_Resource):
         *,
         size_bytes: int,
         progress: ProgressCallback | None = None,
+        mtime_ns: int = 0,
     ) -> RemoteFile:
         """`PUT .../draft/files/{key}/content`: stream `size_bytes` bytes of `path` from disk.
+
+        The file must still be as it was hashed (`size_bytes`, and `mtime_ns` unless 0), and must
+        neither end early nor grow while it is sent: else LocalFileChanged, at once, never retried.
 
         The file is reopened on every attempt (a broken upload restarts from byte 0; Zenodo has
         no resumable upload). A 200 that carries `errors` means the server dropped the entry:
@@ -371,8 +383,13 @@ class _FilesMixin(_Resource):
         api_path = f"/records/{_seg(record_id)}/draft/files/{_seg(key)}/content"
 
         def once() -> RemoteFile:
-            with path.open("rb") as fh:
-                upload = Upload(fh, size_bytes, progress)
+            try:
+                fh = path.open("rb")
+            except FileNotFoundError:
+                raise LocalFileChanged(key, "was deleted while zsync was uploading it") from None
+            with fh:
+                _check_unchanged(fh, key, size_bytes, mtime_ns)
+                upload = Upload(fh, size_bytes, progress, key)
                 request = Request("PUT", api_path, upload=upload, headers=_OCTET_STREAM)
                 reply = self._http.send(request)
             document = _json(reply, request)
@@ -443,7 +460,12 @@ class _FilesMixin(_Resource):
                 if done is not None:
                     return done
             self.upload_content(
-                record_id, local.key, local.path, size_bytes=local.size_bytes, progress=progress
+                record_id,
+                local.key,
+                local.path,
+                size_bytes=local.size_bytes,
+                progress=progress,
+                mtime_ns=local.mtime_ns,
             )
             remote = self.commit_file(record_id, local.key)
             if remote.size_bytes == local.size_bytes and remote.md5 == local.md5:
@@ -553,6 +575,13 @@ class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin):
 
 
 # --------------------------------------------------------------------------- parsing
+
+
+def _check_unchanged(fh: IO[bytes], key: str, size_bytes: int, mtime_ns: int) -> None:
+    """The open file is the one that was hashed: same size, same modification time (when known)."""
+    info = os.fstat(fh.fileno())
+    if info.st_size != size_bytes or (mtime_ns and info.st_mtime_ns != mtime_ns):
+        raise LocalFileChanged(key, "changed after zsync hashed it, before its upload")
 
 
 def _seg(value: str) -> str:

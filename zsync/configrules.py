@@ -27,6 +27,7 @@ from zsync import filecheck, identifiers, vocabulary
 from zsync.loader.walk import (
     INVALID,
     Cursor,
+    Late,
     Parser,
     Record,
     Walker,
@@ -178,8 +179,35 @@ def readme(at: Cursor) -> Path | None:
             "Zenodo shows it as the description: convert it, or rename it if it is Markdown",
         )
         return None
-    at.walk.defer(partial(filecheck.readme, at.walk.spot(at.path, at.line), text, path))
+    spot = at.walk.spot(at.path, at.line)
+    at.walk.defer(partial(filecheck.readme, spot, text, path))
+    _defer_inside(at.walk, ((spot, text, path),))
     return path
+
+
+def allow_outside(at: Cursor) -> bool:
+    """`allow_outside: true` lets paths lead out of the repository (see `filecheck.outside`)."""
+    _, value = scalar(at)
+    if not isinstance(value, bool):
+        if value is not INVALID:
+            at.add(f"expected true or false, got {describe(value)}", "for example allow_outside: true")
+        return False
+    at.walk.settings["allow_outside"] = value
+    return value
+
+
+def _defer_inside(walk: Walker, files: tuple[filecheck.DataFile, ...]) -> None:
+    """Check, after the walk (when `allow_outside` is known), that `files` stay in the repository."""
+
+    def check(file: str) -> list[Late]:
+        if walk.settings.get("allow_outside") or not files:
+            return []
+        roots = {filecheck.repository_root(walk.config_base)}
+        if walk.base != walk.config_base:  # files given as arguments may also be in the current folder's
+            roots.add(filecheck.repository_root(walk.base))
+        return filecheck.outside(files, tuple(roots), file)
+
+    walk.defer(check)
 
 
 def argument_readme(top: Record) -> Path | None:
@@ -230,6 +258,7 @@ def _data_paths(at: Cursor, items: list[Cursor]) -> tuple[Path, ...]:
     result: list[Path] = []
     seen: dict[str, tuple[str, str, Path]] = {}
     files: list[filecheck.DataFile] = []
+    by_walk: dict[Walker, list[filecheck.DataFile]] = {}  # the config's, the command line's
     for item in items:
         text = string(item, example="data/measurements.csv")
         if text is None:
@@ -238,12 +267,15 @@ def _data_paths(at: Cursor, items: list[Cursor]) -> tuple[Path, ...]:
         result.append(path)
         if _unique_name(item, text, path, seen):
             files.append((item.walk.spot(item.path, item.line), text, path))
+            by_walk.setdefault(item.walk, []).append(files[-1])
     if len(result) > MAX_FILES:
         at.add(
             f"lists {len(result)} files; Zenodo allows at most {MAX_FILES} per record",
             "put the files in a few zip archives",
         )
     at.walk.defer(partial(filecheck.data_files, tuple(files), at.walk.spot(at.path, at.line)))
+    for walk, its_files in by_walk.items():
+        _defer_inside(walk, tuple(its_files))
     return tuple(result)
 
 
