@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import IO, Any, Final, TypeVar, Unpack
+from typing import IO, Any, Final, NoReturn, TypeVar, Unpack
 
 from zsync.errors import (
     BadRequestError,
@@ -33,7 +33,10 @@ from zsync.errors import (
     RemoteError,
     UploadVerificationError,
 )
+from zsync.identifiers import is_loopback_host
+from zsync.localfiles import HashingReader
 from zsync.models import FileStatus, LocalFile, RemoteFile, RemoteRecord
+from zsync.safetext import quote
 from zsync.transport import (
     ACCEPT,
     DEFAULT_USER_AGENT,
@@ -368,12 +371,13 @@ class _FilesMixin(_Resource):
         *,
         size_bytes: int,
         progress: ProgressCallback | None = None,
-        mtime_ns: int = 0,
+        sent_md5: Callable[[str], None] | None = None,
     ) -> RemoteFile:
-        """`PUT .../draft/files/{key}/content`: stream `size_bytes` bytes of `path` from disk.
+        """`PUT .../draft/files/{key}/content`: stream `size_bytes` bytes of `path` from disk;
+        `sent_md5(hex)` hears the MD5 of the bytes an attempt sent, once the server answered it.
 
-        The file must still be as it was hashed (`size_bytes`, and `mtime_ns` unless 0), and must
-        neither end early nor grow while it is sent: else LocalFileChanged, at once, never retried.
+        The file must still have `size_bytes`, and must neither end early nor grow while it is
+        sent: else LocalFileChanged, at once, never retried.
 
         The file is reopened on every attempt (a broken upload restarts from byte 0; Zenodo has
         no resumable upload). A 200 that carries `errors` means the server dropped the entry:
@@ -388,10 +392,13 @@ class _FilesMixin(_Resource):
             except FileNotFoundError:
                 raise LocalFileChanged(key, "was deleted while zsync was uploading it") from None
             with fh:
-                _check_unchanged(fh, key, size_bytes, mtime_ns)
-                upload = Upload(fh, size_bytes, progress, key)
+                _check_unchanged(fh, key, size_bytes)
+                reader = HashingReader(fh)
+                upload = Upload(reader, size_bytes, progress, key)
                 request = Request("PUT", api_path, upload=upload, headers=_OCTET_STREAM)
                 reply = self._http.send(request)
+            if sent_md5 is not None:
+                sent_md5(reader.hexdigest())
             document = _json(reply, request)
             errors = field_errors(document.get("errors"))
             if errors:
@@ -445,7 +452,8 @@ class _FilesMixin(_Resource):
         progress: ProgressCallback | None = None,
         initialized: bool = False,
     ) -> RemoteFile:
-        """Upload one file to a draft: init, content, commit, then verify size and MD5.
+        """Upload one file to a draft: init, content, commit, then verify size and MD5 (`local.md5`,
+        or when it is None the MD5 of the bytes sent, computed on the way: one read of the file).
 
         An existing entry for the key is reused while pending, returned as is when completed with
         the same size and MD5, and replaced otherwise. `initialized=True` says the caller already
@@ -459,17 +467,20 @@ class _FilesMixin(_Resource):
                 done = self._prepare_entry(record_id, local)
                 if done is not None:
                     return done
+            sent: list[str] = []
+            _check_modified(local)
             self.upload_content(
                 record_id,
                 local.key,
                 local.path,
                 size_bytes=local.size_bytes,
                 progress=progress,
-                mtime_ns=local.mtime_ns,
+                sent_md5=sent.append,
             )
+            expected = local.md5 or (sent[-1] if sent else None)
             remote = self.commit_file(record_id, local.key)
-            if remote.size_bytes == local.size_bytes and remote.md5 == local.md5:
-                log.debug("verified %s (%d bytes, md5 %s)", local.key, local.size_bytes, local.md5)
+            if remote.size_bytes == local.size_bytes and remote.md5 == expected:
+                log.debug("verified %s (%d bytes, md5 %s)", local.key, local.size_bytes, expected)
                 return remote
             log.warning(
                 "%s: Zenodo stored %s bytes with md5 %s, expected %d bytes with md5 %s (attempt %d of 2)",
@@ -477,14 +488,14 @@ class _FilesMixin(_Resource):
                 remote.size_bytes,
                 remote.md5,
                 local.size_bytes,
-                local.md5,
+                expected,
                 round_number,
             )
             self.delete_file(record_id, local.key)
         assert remote is not None
         raise UploadVerificationError(
             f"{local.key}: Zenodo stored {remote.size_bytes} bytes with md5 {remote.md5}, "
-            f"expected {local.size_bytes} bytes with md5 {local.md5}, twice.",
+            f"expected {local.size_bytes} bytes with md5 {expected}, twice.",
             method="POST",
             path=f"/records/{_seg(record_id)}/draft/files/{_seg(local.key)}/commit",
             hint="Check that the file does not change while zsync runs, then run the sync again.",
@@ -577,11 +588,20 @@ class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin):
 # --------------------------------------------------------------------------- parsing
 
 
-def _check_unchanged(fh: IO[bytes], key: str, size_bytes: int, mtime_ns: int) -> None:
-    """The open file is the one that was hashed: same size, same modification time (when known)."""
-    info = os.fstat(fh.fileno())
-    if info.st_size != size_bytes or (mtime_ns and info.st_mtime_ns != mtime_ns):
-        raise LocalFileChanged(key, "changed after zsync hashed it, before its upload")
+def _check_unchanged(fh: IO[bytes], key: str, size_bytes: int) -> None:
+    """The open file has the size zsync announces (else it would wait for bytes that never come)."""
+    if os.fstat(fh.fileno()).st_size != size_bytes:
+        raise LocalFileChanged(key, "changed after zsync looked at it, before its upload")
+
+
+def _check_modified(local: LocalFile) -> None:
+    """The file was not written since zsync looked at it (its MD5 would no longer be its own)."""
+    try:
+        info = local.path.stat()
+    except FileNotFoundError:
+        raise LocalFileChanged(local.key, "was deleted while zsync was uploading it") from None
+    if local.mtime_ns and info.st_mtime_ns != local.mtime_ns:
+        raise LocalFileChanged(local.key, "changed after zsync looked at it, before its upload")
 
 
 def _seg(value: str) -> str:
@@ -589,9 +609,65 @@ def _seg(value: str) -> str:
     return urllib.parse.quote(str(value), safe="")
 
 
-def _server_id(value: Any) -> str:
-    """A record id as the server gave it; every id read from an answer passes through here."""
-    return str(value)
+# What the server's values must look like before zsync writes, prints or commits them: a record id
+# ends up in the id file, the Actions log, an output and a pushed commit.
+_RECORD_ID: Final = re.compile(r"[0-9]{1,20}")
+_DOI: Final = re.compile(r"10\.[0-9]{4,9}/\S{1,300}")
+_URL: Final = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%]{1,2000}")
+_VOCABULARY_ID: Final = re.compile(r"\S{1,300}")
+_REFUSED_HINT: Final = (
+    "zsync refuses a value of the wrong shape rather than write it to the record-id file, a log or a "
+    "commit; is the endpoint Zenodo, and is no proxy between you and it rewriting its answers?"
+)
+
+
+def _refuse(what: str, value: Any, expected: str) -> NoReturn:
+    raise RemoteError(f"Zenodo answered with {what} {quote(value)}: {expected}.", hint=_REFUSED_HINT)
+
+
+def _server_id(value: Any, what: str = "a record id") -> str:
+    """A record id as the server gave it, refused unless it is digits; every id read from an answer
+    passes through here."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not _RECORD_ID.fullmatch(text):
+        _refuse(what, value, "a record id is a number")
+    return text
+
+
+def _server_doi(value: Any, what: str) -> str | None:
+    """A DOI from an answer (`10.5281/zenodo.123`), refused when it has another shape."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _DOI.fullmatch(value) or not value.isprintable():
+        _refuse(what, value, "a DOI looks like 10.5281/zenodo.1234, without spaces or control characters")
+    return value
+
+
+def _server_url(value: Any, what: str) -> str | None:
+    """A web address from an answer: https (http only on a loopback host, the emulator's)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and _URL.fullmatch(value):
+        parts = urllib.parse.urlsplit(value)
+        host = parts.hostname or ""
+        if host and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host))):
+            return value
+    _refuse(what, value, "expected an https address without spaces, quotes or control characters")
+
+
+def _check_vocabulary_ids(value: Any, where: str) -> None:
+    """Every `id` in metadata or custom fields (licences, resource types, roles, languages, funders):
+    one printable word, never a line break or control character."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key == "id" and isinstance(item, str):
+                if not _VOCABULARY_ID.fullmatch(item) or not item.isprintable():
+                    _refuse(f"a vocabulary id in {where}", item, "an id is one word, no control characters")
+            else:
+                _check_vocabulary_ids(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            _check_vocabulary_ids(item, where)
 
 
 def _get(document: Any, *keys: str) -> Any:
@@ -687,13 +763,19 @@ def _parse_record(reply: Reply, request: Request, *, is_draft: bool) -> RemoteRe
             path=request.path,
             status=reply.status,
         )
-    return record_from_document(document, is_draft=is_draft, etag=reply.header("ETag"))
+    try:
+        return record_from_document(document, is_draft=is_draft, etag=reply.header("ETag"))
+    except RemoteError as exc:  # a value of the wrong shape: say which answer carried it
+        exc.method, exc.path, exc.status = request.method, request.path, reply.status
+        raise
 
 
 def record_from_document(
     document: Mapping[str, Any], *, is_draft: bool, etag: str | None = None
 ) -> RemoteRecord:
-    """A `RemoteRecord` from an RDM JSON record or draft (the `ui` block dropped)."""
+    """A `RemoteRecord` from an RDM JSON record or draft (the `ui` block dropped).
+
+    RemoteError when an id, DOI, address or vocabulary id in it has not the shape it must have."""
     document = {key: value for key, value in document.items() if key != "ui"}
     revision_id = _revision_from_etag(etag)
     if revision_id is None and isinstance(document.get("revision_id"), int):
@@ -704,16 +786,18 @@ def record_from_document(
     access = document.get("access")
     custom_fields = document.get("custom_fields")
     status = document.get("status")
+    _check_vocabulary_ids(metadata, "metadata")
+    _check_vocabulary_ids(custom_fields, "custom_fields")
     return RemoteRecord(
         id=_server_id(document["id"]),
-        parent_id=_server_id(parent_id) if parent_id is not None else None,
+        parent_id=_server_id(parent_id, "a concept id") if parent_id is not None else None,
         is_published=bool(document.get("is_published")),
         is_draft=is_draft,
         status=status if isinstance(status, str) else None,
         revision_id=revision_id,
-        doi=_str_or_none(_get(document, "pids", "doi", "identifier")),
-        concept_doi=_str_or_none(_get(document, "parent", "pids", "doi", "identifier")),
-        html_url=_str_or_none(_get(document, "links", "self_html")),
+        doi=_server_doi(_get(document, "pids", "doi", "identifier"), "a DOI"),
+        concept_doi=_server_doi(_get(document, "parent", "pids", "doi", "identifier"), "a concept DOI"),
+        html_url=_server_url(_get(document, "links", "self_html"), "a record address"),
         version_index=version_index if isinstance(version_index, int) else None,
         metadata=metadata if isinstance(metadata, dict) else {},
         access=access if isinstance(access, dict) else {},

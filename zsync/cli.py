@@ -153,6 +153,20 @@ def parse_arguments(arguments: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """The command; stdout and stderr go through `zsync.safetext` (escaped) while it runs."""
+    from zsync import safetext
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = safetext.wrap(sys.stdout), safetext.wrap(sys.stderr)
+    try:
+        return _main(argv, environ)
+    finally:
+        sys.stdout.close()  # writes what the escaping held back; the real streams stay open
+        sys.stderr.close()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["emulator"]:
         # The emulator has its own options (and --help); hand them over untouched.
@@ -243,7 +257,7 @@ def _validate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 def _validate_one(config_file: str, arguments: Any) -> None:
-    from zsync.config import load_config, summarize
+    from zsync.config import load_config, matched_lines, summarize
     from zsync.units import counted, format_size
 
     config = load_config(Path(config_file), arguments=arguments)
@@ -254,6 +268,8 @@ def _validate_one(config_file: str, arguments: Any) -> None:
     )
     for notice in config.notices:
         print(f"note: {notice}")
+    for line in matched_lines(config):
+        print(line)
 
 
 def _migrate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -311,10 +327,10 @@ def _sync(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     )
     emit_result(result, as_json=args.json, environ=env)
     if result.status == "validated" and env.get("GITHUB_ACTIONS") == "true":
-        from zsync import github
+        from zsync import github, safetext
 
         for note in result.notes:  # a job that uploads nothing must say so where it is seen
-            print(github.warning_annotation(note, title="Validated only"))
+            safetext.command(sys.stdout, github.warning_annotation(note, title="Validated only"))
     return 0
 
 

@@ -50,17 +50,6 @@ README_SUFFIXES = (".md", ".html")
 # --------------------------------------------------------------------------- endpoint
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    import ipaddress  # only for an http endpoint, which is rare
-
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 _ZENODO_HOSTS = ("zenodo.org", "sandbox.zenodo.org")
 
 
@@ -89,7 +78,7 @@ def _check_host(value: str, parts: SplitResult, host: str) -> tuple[str | None, 
     scheme = parts.scheme.lower()
     netloc = parts.netloc.rsplit("@", 1)[-1].lower()
     path = re.sub("/+", "/", parts.path)
-    if scheme == "http" and not _is_loopback(host):
+    if scheme == "http" and not identifiers.is_loopback_host(host):
         return (
             None,
             f"{value!r} must use https (http is only for a local test server)",
@@ -102,7 +91,7 @@ def _check_host(value: str, parts: SplitResult, host: str) -> tuple[str | None, 
             return None, f"{value!r} is not Zenodo's API endpoint", f"did you mean {wanted!r}?"
         return wanted, "", None
     guess = vocabulary.closest(bare, _ZENODO_HOSTS)
-    if guess is not None and not _is_loopback(host):
+    if guess is not None and not identifiers.is_loopback_host(host):
         return None, f"{value!r}: unknown host {host!r}", f"did you mean 'https://{guess}/api'?"
     if not path.endswith("/api"):
         return None, f"{value!r} does not end with /api", f"did you mean '{scheme}://{netloc}{path}/api'?"
@@ -181,7 +170,7 @@ def readme(at: Cursor) -> Path | None:
         return None
     spot = at.walk.spot(at.path, at.line)
     at.walk.defer(partial(filecheck.readme, spot, text, path))
-    _defer_inside(at.walk, ((spot, text, path),))
+    defer_inside(at.walk, ((spot, text, path),))
     return path
 
 
@@ -196,14 +185,16 @@ def allow_outside(at: Cursor) -> bool:
     return value
 
 
-def _defer_inside(walk: Walker, files: tuple[filecheck.DataFile, ...]) -> None:
-    """Check, after the walk (when `allow_outside` is known), that `files` stay in the repository."""
+def defer_inside(walk: Walker, files: tuple[filecheck.DataFile, ...]) -> None:
+    """Check, after the walk (when `allow_outside` is known), that `files` stay in the repository:
+    the config's (its git work tree, or its folder), or for files given as arguments the current
+    folder's too."""
 
     def check(file: str) -> list[Late]:
         if walk.settings.get("allow_outside") or not files:
             return []
         roots = {filecheck.repository_root(walk.config_base)}
-        if walk.base != walk.config_base:  # files given as arguments may also be in the current folder's
+        if walk.base != walk.config_base:
             roots.add(filecheck.repository_root(walk.base))
         return filecheck.outside(files, tuple(roots), file)
 
@@ -214,89 +205,6 @@ def argument_readme(top: Record) -> Path | None:
     """`path_readme` when the config has none: the file given with --description, if any."""
     at = top.cursor.walk.argument_description
     return None if at is None else readme(at)
-
-
-_PATHS_EXAMPLE = "for example paths: [data/measurements.csv]"
-
-
-def paths_required(walk: Walker) -> str | None:
-    """The hint of a missing `paths`; None when the files are given as arguments instead."""
-    if walk.argument_files is not None:
-        return None
-    if walk.generation == "4.x":
-        return (
-            "stepup-reprep 4.x took the files as arguments: zsync sync CONFIG FILE... does too; "
-            "or list them here, paths: [data/measurements.csv]"
-        )
-    return _PATHS_EXAMPLE
-
-
-def paths(at: Cursor) -> tuple[Path, ...] | None:
-    """The data files: at least one, at most `MAX_FILES`, unique base names (Zenodo has no folders);
-    the files given as arguments come after the config's."""
-    items = sequence(at, _PATHS_EXAMPLE)
-    if items is None:
-        return None
-    extra = _argument_items(at.walk)
-    if not items and not extra:
-        at.add("lists no files; Zenodo needs at least one file", _PATHS_EXAMPLE)
-        return None
-    return _data_paths(at, items + extra)
-
-
-def argument_paths(top: Record) -> tuple[Path, ...] | None:
-    """`paths` when the config has none: the files given as arguments (or None: it was required)."""
-    at = top.cursor.walk.argument_files
-    return None if at is None else _data_paths(at, _argument_items(top.cursor.walk))
-
-
-def _argument_items(walk: Walker) -> list[Cursor]:
-    return [] if walk.argument_files is None else sequence(walk.argument_files, "") or []
-
-
-def _data_paths(at: Cursor, items: list[Cursor]) -> tuple[Path, ...]:
-    result: list[Path] = []
-    seen: dict[str, tuple[str, str, Path]] = {}
-    files: list[filecheck.DataFile] = []
-    by_walk: dict[Walker, list[filecheck.DataFile]] = {}  # the config's, the command line's
-    for item in items:
-        text = string(item, example="data/measurements.csv")
-        if text is None:
-            continue
-        path = resolve(item.walk, text)
-        result.append(path)
-        if _unique_name(item, text, path, seen):
-            files.append((item.walk.spot(item.path, item.line), text, path))
-            by_walk.setdefault(item.walk, []).append(files[-1])
-    if len(result) > MAX_FILES:
-        at.add(
-            f"lists {len(result)} files; Zenodo allows at most {MAX_FILES} per record",
-            "put the files in a few zip archives",
-        )
-    at.walk.defer(partial(filecheck.data_files, tuple(files), at.walk.spot(at.path, at.line)))
-    for walk, its_files in by_walk.items():
-        _defer_inside(walk, tuple(its_files))
-    return tuple(result)
-
-
-def _unique_name(at: Cursor, text: str, path: Path, seen: dict[str, tuple[str, str, Path]]) -> bool:
-    """Whether the file's name is new (and short enough: reported, but the file is still checked)."""
-    key = path.name
-    if key in seen:
-        first_field, first_text, first_path = seen[key]
-        if first_path == path:
-            at.add(f"{text!r} is listed twice (also {first_field})")
-        else:
-            at.add(
-                f"{text!r} has the same file name {key!r} as {first_field} ({first_text!r}); "
-                "Zenodo has no folders",
-                "rename one of them, or put them in a zip archive",
-            )
-        return False
-    seen[key] = (at.path, text, path)
-    if len(key) > MAX_KEY_CHARS:
-        at.add(f"the file name is {len(key)} characters; Zenodo allows {MAX_KEY_CHARS}")
-    return True
 
 
 # --------------------------------------------------------------------------- metadata values
@@ -756,7 +664,7 @@ def identifier_with_scheme(found: Record) -> tuple[str, str] | None:
 
 def description(at: Cursor) -> str | None:
     """The description inline, as HTML (at least 3 characters, as Zenodo wants)."""
-    return string(at, example="description: '<p>What the dataset holds.</p>'", min_chars=3)
+    return string(at, example="description: '<p>What the dataset holds.</p>'", min_chars=3, multiline=True)
 
 
 # --------------------------------------------------------------------------- #12: custom fields

@@ -14,8 +14,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from zsync import configpaths, identifiers, stepup, vocabulary
 from zsync import configrules as rules
-from zsync import identifiers, stepup, vocabulary
 from zsync.loader.walk import (
     Parser,
     Row,
@@ -268,7 +268,8 @@ METADATA: Shape[Metadata] = Shape(
         Row(
             "notes",
             rules.one_or_many(
-                text("notes: 'Measured with a new sensor.'", 3), "for example notes: 'A note.'"
+                text("notes: 'Measured with a new sensor.'", 3, multiline=True),
+                "for example notes: 'A note.'",
             ),
         ),
     ),
@@ -423,7 +424,7 @@ TOP: Shape[dict[str, Any]] = Shape(
         Row("metadata", shaped(METADATA), required="see the template in the README"),
         Row("code_repository", checked(identifiers.check_http_url, "https://github.com/example/repo")),
         Row("path_readme", rules.readme, fill=rules.argument_readme),
-        Row("paths", rules.paths, required=rules.paths_required, fill=rules.argument_paths),
+        Row("paths", configpaths.paths, required=configpaths.paths_required, fill=configpaths.argument_paths),
         Row("allow_outside", rules.allow_outside, default=False),
         Row("access", shaped(ACCESS), default=Access()),
         Row("custom_fields", shaped(CUSTOM_FIELDS), default={}),

@@ -15,17 +15,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import singledispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from zsync import atomicwrite
-from zsync.config import TOKEN_SOURCES, Arguments, load_config, resolve_token, unread_token_variables
+from zsync.config import (
+    TOKEN_SOURCES,
+    Arguments,
+    load_config,
+    matched_lines,
+    resolve_token,
+    unread_token_variables,
+)
 from zsync.errors import ConflictError, GoneError, NotFoundError, SyncError, UsageError
-from zsync.localfiles import scan
+from zsync.localfiles import build_archives, hash_files, stat_files
 from zsync.metadata import merge_unowned
 from zsync.models import Config, LocalFile, RemoteRecord
 from zsync.planning import (
@@ -148,28 +157,46 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     Raises ConfigError (bad config), SyncError (a remote state that forbids the sync), RemoteError.
     """
     reporter = reporter or NullReporter()
-    with reporter.phase("Validate configuration"):
-        arguments = Arguments(tuple(files), description, cwd) if files or description is not None else None
-        config = load_config(Path(config_path), arguments=arguments)
-        for notice in config.notices:
-            reporter.info(notice)
-        if version:
-            config = config.with_version(release_version(version))
-        env = os.environ if environ is None else environ
-        if token is _FROM_ENVIRONMENT:
-            token = resolve_token(config, env, cwd=cwd)
-        local_files = scan(config.paths)
+    with ExitStack() as cleanup:  # the archives are built in a temporary folder, removed at the end
+        with reporter.phase("Validate configuration"):
+            given = files or description is not None
+            arguments = Arguments(tuple(files), description, cwd) if given else None
+            config = load_config(Path(config_path), arguments=arguments)
+            for notice in config.notices:
+                reporter.info(notice)
+            if version:
+                config = config.with_version(release_version(version))
+            env = os.environ if environ is None else environ
+            if token is _FROM_ENVIRONMENT:
+                token = resolve_token(config, env, cwd=cwd)
+            workdir = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="zsync-archives-"))
+            local_files = read_local_files(config, reporter, Path(workdir))
+        if not token and client is None:
+            return _without_token(config, local_files, env, require_token=require_token)
+        if client is None:
+            client = make_client(config, token or "", env, retry, reporter)
+        options = PlanOptions(publish, reserve_doi)
+        run = _Run(config, client, reporter, on_record_id, options, today().isoformat())
+        with client:
+            return run.sync(local_files, dry_run=dry_run)
+
+
+def read_local_files(config: Config, reporter: Reporter, workdir: Path) -> tuple[LocalFile, ...]:
+    """The data files (stat and MD5), then the archives built into `workdir`; what each glob matched
+    and each archive holds is reported."""
+    for line in matched_lines(config):
+        reporter.info(line)
+    local_files = stat_files(config.paths) + build_archives(config.archives, workdir)
+    for archive, built in zip(config.archives, local_files[len(config.paths) :], strict=True):
         reporter.info(
-            f"{config.metadata.title!r} version {config.metadata.version}: "
-            f"{counted(len(local_files), 'file')}, {format_size(sum(f.size_bytes for f in local_files))}"
+            f"{built.key}: {archive.kind} of {archive.source}, {counted(built.members or 0, 'file')}, "
+            f"{format_size(built.size_bytes)}"
         )
-    if not token and client is None:
-        return _without_token(config, local_files, env, require_token=require_token)
-    if client is None:
-        client = make_client(config, token or "", env, retry, reporter)
-    run = _Run(config, client, reporter, on_record_id, PlanOptions(publish, reserve_doi), today().isoformat())
-    with client:
-        return run.sync(local_files, dry_run=dry_run)
+    reporter.info(
+        f"{config.metadata.title!r} version {config.metadata.version}: "
+        f"{counted(len(local_files), 'file')}, {format_size(sum(f.size_bytes for f in local_files))}"
+    )
+    return local_files
 
 
 def _without_token(
@@ -470,6 +497,9 @@ class _Run:
                 self.reporter.warning(
                     f"record {state.record_id} is not the latest version; following it to {state.followed}"
                 )
+        # Only a file with the key and size of a remote one is hashed now; the others are uploaded
+        # anyway, and hashed as they are sent.
+        local = hash_files(local, state.sizes_by_key())
         try:
             the_plan = compute_plan(self.config, local, state, today=self.today, options=self.options)
         except SyncError:

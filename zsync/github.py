@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from zsync import safetext
 from zsync.errors import ConfigError, UsageError, ZsyncError
 from zsync.report import format_rate, format_size
+from zsync.units import counted
 
 if TYPE_CHECKING:
     from zsync.engine import SyncResult
@@ -370,7 +372,11 @@ def _files_section(result: SyncResult) -> list[str]:
     else:
         return []
     lines = ["### Files", "", "| File | Action | Size |", "| --- | --- | ---: |"]
-    lines += [f"| `{_md(key)}` | {verb} | {format_size(size)} |" for key, verb, size in entries]
+    # An archive zsync built from a folder also says how many files it holds.
+    members = {f.key: f.members for f in result.local_files if f.members is not None}
+    for key, verb, size in entries:
+        held = f" ({counted(members[key], 'file')})" if key in members else ""
+        lines.append(f"| `{_md(key)}` | {verb} | {format_size(size)}{held} |")
     if result.plan is not None and not planned:
         lines += [
             "",
@@ -461,18 +467,18 @@ class GitHubReporter:
             yield
             return
         self._open_groups += 1
-        self._print(command("group", title))
+        safetext.command(self.stream, command("group", title))
         try:
             yield
         finally:
             self._open_groups -= 1
-            self._print("::endgroup::")
+            safetext.command(self.stream, "::endgroup::")
 
     def info(self, message: str) -> None:
         self._print(message)
 
     def warning(self, message: str) -> None:
-        self._print(warning_annotation(message))
+        safetext.command(self.stream, warning_annotation(message))
 
     def file_done(self, action: str, key: str, size_bytes: int, elapsed_s: float) -> None:
         rate = format_rate(size_bytes, elapsed_s)

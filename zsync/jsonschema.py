@@ -42,6 +42,30 @@ def _object(description: str, properties: Schema, **extra: Any) -> Schema:
     }
 
 
+def _path_item() -> Schema:
+    globs = {"type": "array", "items": {"type": "string", "minLength": 1}}
+    return {
+        "anyOf": [
+            _string("A file by path, or a glob (results/*.csv, figures/**/*.pdf) expanded in sorted order."),
+            _object(
+                "A path or glob that may match nothing.",
+                {"path": _string("A path or a glob."), "optional": {"type": "boolean"}},
+                required=["path"],
+            ),
+            _object(
+                "A folder published as one reproducible archive (.zip or .tar.gz).",
+                {
+                    "archive": _string("The archive's file name.", pattern=r"^[^/]+\.(zip|tar\.gz|tgz)$"),
+                    "from": _string("The folder to archive; its folder paths are kept in the archive."),
+                    "include": {**globs, "description": "Globs of the files to include (default: all)."},
+                    "exclude": {**globs, "description": "Globs of the files to leave out."},
+                },
+                required=["archive", "from"],
+            ),
+        ]
+    }
+
+
 def _organisation(description: str) -> Schema:
     return _object(
         description,
@@ -469,10 +493,11 @@ def build_schema() -> Schema:
                     "type": "array",
                     "minItems": 1,
                     "maxItems": configrules.MAX_FILES,
-                    "items": _string("A file to publish, by path."),
+                    "items": _path_item(),
                     "description": f"The files to publish: at least 1, at most {configrules.MAX_FILES}, "
                     "not empty, at most 50 GB each and in total. Zenodo has no folders: a file is "
-                    "published under its base name, so base names must differ. Zip a directory first. "
+                    "published under its base name, so base names must differ; publish a folder as an "
+                    "archive ({archive: data.zip, from: raw/}). "
                     "Required unless the files are given as arguments (zsync sync CONFIG FILE...), as "
                     "stepup-reprep 4.x took them.",
                 },

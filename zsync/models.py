@@ -118,6 +118,30 @@ class Metadata:
 
 
 @dataclass(frozen=True)
+class Archive:
+    """A folder published as one archive: `key` (`data.zip`, `data.tar.gz`), the folder `source`, and
+    the globs (relative to it) of the files it includes and excludes."""
+
+    key: str
+    source: Path
+    include: tuple[str, ...] = ("**",)
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return "zip" if self.key.lower().endswith(".zip") else "tar.gz"
+
+
+@dataclass(frozen=True)
+class PatternMatch:
+    """A glob of `paths` (`field` is where it was written) and the files it matched, sorted."""
+
+    field: str
+    pattern: str
+    files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated zenodo.yaml. Paths are absolute (resolved against the config file's folder, `~` expanded).
 
@@ -131,6 +155,10 @@ class Config:
     metadata: Metadata
     paths: tuple[Path, ...]
     path_token: Path | None = None
+    # Folders published as one reproducible archive each (`paths: [{archive: data.zip, from: raw/}]`).
+    archives: tuple[Archive, ...] = ()
+    # What each glob in `paths` matched, in the order of `paths` (for `plan` and `validate`).
+    patterns: tuple[PatternMatch, ...] = ()
     code_repository: str | None = None
     path_readme: Path | None = None
     access: Access = field(default_factory=Access)
@@ -146,6 +174,11 @@ class Config:
     record_ids_by_version: bool = False
     # What a person should know about how the file was read (printed by validate, plan and sync).
     notices: tuple[str, ...] = ()
+
+    @property
+    def file_keys(self) -> tuple[str, ...]:
+        """The names the record's files get: the data files', then the archives'."""
+        return tuple(path.name for path in self.paths) + tuple(a.key for a in self.archives)
 
     def with_version(self, version: str) -> Config:
         """A copy whose metadata.version is `version` (the action's `version` input, a release tag)."""
@@ -167,13 +200,18 @@ class Config:
 
 @dataclass(frozen=True)
 class LocalFile:
-    """A file to publish: its Zenodo key (the base name), where it is, its size and MD5 (hex)."""
+    """A file to publish: its Zenodo key (the base name), where it is, its size and MD5 (hex).
+
+    `md5` is None until it is needed: a file is hashed beforehand only when a remote file has its key
+    and size (else it is uploaded anyway, and hashed on the way). `members` is the number of files in
+    it when zsync built it from a folder (an archive)."""
 
     key: str
     path: Path
     size_bytes: int
-    md5: str
-    # The modification time the MD5 was taken at (0: unknown); an upload checks it did not move.
+    md5: str | None
+    members: int | None = None
+    # The modification time when zsync looked at it (0: unknown); an upload checks it did not move.
     mtime_ns: int = field(default=0, compare=False)
 
 

@@ -92,6 +92,13 @@ class RemoteState:
     def current(self) -> RemoteRecord | None:
         return self.draft or self.record
 
+    def sizes_by_key(self) -> set[tuple[str, int | None]]:
+        """(key, size) of every remote file a plan may compare a local file with: a local file
+        that matches none of them is uploaded whatever its MD5, so it need not be hashed first."""
+        records = [r for r in (self.draft, self.record, self.previous) if r is not None]
+        files = [*self.draft_files, *(f for r in records for f in r.files)]
+        return {(f.key, f.size_bytes) for f in files}
+
 
 @dataclass(frozen=True)
 class PlanOptions:
@@ -374,7 +381,7 @@ def diff_files(local: Sequence[LocalFile], remote: Sequence[RemoteFile]) -> tupl
             actions.append(FileAction("upload", lf.key, lf.size_bytes, local=lf, reason="new"))
         elif rf.status != "completed":
             actions.append(FileAction("replace", lf.key, lf.size_bytes, lf, rf, reason=f"remote {rf.status}"))
-        elif rf.size_bytes != lf.size_bytes or (rf.md5 or "").lower() != lf.md5.lower():
+        elif rf.size_bytes != lf.size_bytes or (rf.md5 or "").lower() != (lf.md5 or "?").lower():
             actions.append(FileAction("replace", lf.key, lf.size_bytes, lf, rf, reason="content differs"))
         else:
             actions.append(FileAction("keep", lf.key, lf.size_bytes, lf, rf))
