@@ -168,6 +168,12 @@ class Config:
     # Zenodo custom fields the config sets, keyed and shaped as sent (`{"code:developmentStatus":
     # {"id": "active"}}`); `code:codeRepository` is `code_repository`. Only these are owned.
     custom_fields: Mapping[str, Any] = field(default_factory=dict)
+    # Community slugs, in order: the first is where a never-published draft is submitted for review.
+    communities: tuple[str, ...] = ()
+    # "submit": submit a complete draft for the first community's review; "report": only say so.
+    review: Literal["report", "submit"] = "report"
+    # Remove the record from communities it is in that `communities` does not list.
+    communities_remove: bool = False
     # The stepup-reprep generation the file was written for ("1.x", "3.x", "4.x"), None for zsync's own.
     generation: str | None = None
     # 1.x keeps record ids in a JSON file {version: id} (path_versions); zsync reads and writes it so.

@@ -13,6 +13,7 @@ run stopped anywhere leaves a state the next plan completes, never a stale file 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
@@ -20,6 +21,7 @@ from typing import Any, ClassVar, Literal
 from zsync.errors import SyncError
 from zsync.metadata import diff_owned, render_document, unowned_metadata
 from zsync.models import Config, FieldChange, LocalFile, RemoteFile, RemoteRecord
+from zsync.reviews import CommunityState, CommunityStatus
 from zsync.units import counted, format_size
 from zsync.versions import compare_versions
 
@@ -87,6 +89,8 @@ class RemoteState:
     followed: str | None = None
     adopted: bool = False
     needs_import: bool = False
+    # The config's communities, the record's, and their requests (None: the config lists none).
+    communities: CommunityState | None = None
 
     @property
     def current(self) -> RemoteRecord | None:
@@ -106,6 +110,7 @@ class PlanOptions:
 
     publish: bool = False
     reserve_doi: bool = True
+    submit_review: bool = False  # --submit-review: as `review: submit` in the config
 
 
 # --------------------------------------------------------------------------- steps
@@ -285,6 +290,9 @@ def mutating_calls() -> frozenset[str]:
 
 
 def _step_types() -> list[type[Step]]:
+    # The community steps extend the plan from their own module (which imports this one).
+    import zsync.communityplan  # noqa: F401
+
     found: list[type[Step]] = []
     todo = list(Step.__subclasses__())
     while todo:
@@ -327,6 +335,7 @@ class Plan:
     metadata_changes: tuple[FieldChange, ...] = ()
     unchanged: tuple[LocalFile, ...] = ()
     warnings: tuple[str, ...] = ()
+    communities: tuple[CommunityStatus, ...] = ()  # see zsync.communityplan
 
     @property
     def uploads(self) -> tuple[UploadFile, ...]:
@@ -719,4 +728,5 @@ def plan_as_dict(plan: Plan) -> Mapping[str, Any]:
         "metadata_changes": [{"field": c.field, "old": c.old, "new": c.new} for c in plan.metadata_changes],
         "bytes_to_upload": plan.bytes_to_upload,
         "warnings": list(plan.warnings),
+        "communities": [dataclasses.asdict(c) for c in plan.communities],
     }
