@@ -273,7 +273,7 @@ class _RecordsMixin(_SearchMixin):
 
         Accepts a record id or the concept (parent) id.
         """
-        request = Request("GET", f"/records/{_seg(record_id)}/versions/latest", allow_redirects=False)
+        request = Request("GET", f"/records/{_seg(record_id)}/versions/latest", redirect_expected=True)
 
         def parse(reply: Reply, sent: Request) -> str:
             location = reply.header("Location")

@@ -128,6 +128,14 @@ class TransientError(RemoteError):
     """429, 5xx or a network failure that outlived the retry policy."""
 
 
+class DeadlineError(RemoteError):
+    """The run reached its deadline (timeout-minutes) while waiting for Zenodo; `method` and `path`
+    say for what, and so does the message."""
+
+    def diagnostics(self) -> str:
+        return ZsyncError.diagnostics(self)
+
+
 class UploadVerificationError(RemoteError):
     """The server's size or MD5 of a committed file differs from the local file, twice."""
 
