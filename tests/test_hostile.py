@@ -161,7 +161,7 @@ def test_item1_cross_origin_redirect_answer_is_refused(
     client = ZenodoClient(hostile_proxy.url, TOKEN, retry=FAST)
     # Since item 8 the redirect itself is refused, before the foreign host is asked anything; the
     # id check ('captured' is no record id) stays the second line of defence.
-    with client, pytest.raises(RemoteError, match="'captured'|redirect to another host") as caught:
+    with client, pytest.raises(RemoteError, match=r"'captured'|redirect to another host") as caught:
         client.create_draft({"metadata": {"title": "A title"}})
     assert caught.value.exit_code == 1
     assert foreign_origin.requests == []
