@@ -24,6 +24,7 @@ from functools import singledispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from zsync import atomicwrite
 from zsync._version import __version__
 from zsync.apicommunities import members_of, review_of
 from zsync.communityplan import RemoveCommunity, RequestInclusion, SetReview, SubmitReview, with_communities
@@ -300,18 +301,7 @@ def write_record_id(path: Path, record_id: str) -> bool:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".zsync-", dir=path.parent)
-    try:
-        # mkstemp's 0600 would outlive the rename: the Action's container runs as root, and the
-        # workflow's later steps (the runner's user) could not read the id file.
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomicwrite.write_text(path, text)
 
 
 # stepup-reprep 1.x kept the record ids in a JSON file {version: record id} (`path_versions`); zsync
@@ -686,7 +676,16 @@ def _new_version(step: NewVersion, progress: Progress, run: _Run) -> Progress:
 def _write_record_id(step: WriteRecordId, progress: Progress, run: _Run) -> Progress:
     record_id = step.record_id or _target(progress)
     path = run.config.path_record_id
-    if not write_config_record_id(run.config, record_id):
+    try:
+        changed = write_config_record_id(run.config, record_id)
+    except OSError as exc:
+        raise SyncError(
+            f"cannot write the record id {record_id} to {path}: {exc.strerror or exc}; "
+            f"draft {record_id} now exists on Zenodo",
+            hint=f"free space or fix the folder, then write {record_id} to {path.name} by hand (or re-run: "
+            "the next run adopts the draft by its title)",
+        ) from None
+    if not changed:
         return progress
     if run.on_record_id is not None:
         run.on_record_id(path, record_id)

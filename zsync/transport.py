@@ -52,6 +52,7 @@ from zsync.errors import (
     DeadlineError,
     FieldError,
     GoneError,
+    LocalFileChanged,
     NotFoundError,
     RemoteError,
     TransientError,
@@ -198,6 +199,7 @@ class Upload:
     fh: Readable
     size_bytes: int
     progress: ProgressCallback | None = None
+    key: str = "the file"  # for LocalFileChanged: the file ended early or grew while it was sent
 
 
 @dataclass(frozen=True)
@@ -436,7 +438,7 @@ class Transport:
         if request.upload is not None:
             upload = request.upload
             read_timeout_s += upload.size_bytes / UPLOAD_FLOOR_BYTES_PER_S
-            body = _ProgressReader(upload.fh, upload.size_bytes, upload.progress)
+            body = _ProgressReader(upload)
         response = self._session.request(
             request.method,
             self.endpoint + request.path,
@@ -910,15 +912,18 @@ class _Watchdog:
 class _ProgressReader:
     """A file-like body of exactly `total` bytes read from `fh` in chunks (constant memory).
 
-    `__len__` lets requests send `Content-Length` instead of chunked encoding; the reader stops
-    at `total` even if the file grew, so the length header stays true.
+    `__len__` lets requests send `Content-Length` instead of chunked encoding. A file that ends
+    before `total` (truncated since it was hashed) or goes on past it (grown) raises
+    LocalFileChanged at once: the server would otherwise wait for bytes that never come, for the
+    read timeout of every attempt, or store a file whose MD5 is not the one zsync took.
     """
 
-    def __init__(self, fh: Readable, total: int, progress: ProgressCallback | None) -> None:
-        self._fh = fh
-        self._total = total
+    def __init__(self, upload: Upload) -> None:
+        self._fh = upload.fh
+        self._total = upload.size_bytes
         self._sent = 0
-        self._progress = progress
+        self._progress = upload.progress
+        self._key = upload.key
 
     def __len__(self) -> int:
         return self._total
@@ -931,8 +936,10 @@ class _ProgressReader:
         # otherwise caps the upload well below what curl reaches on the same link.
         want = left if size is None or size < 0 else min(max(size, _UPLOAD_BLOCK_BYTES), left)
         data = self._fh.read(want)
+        if not data or (len(data) == left and self._fh.read(1)):
+            raise LocalFileChanged(self._key)
         self._sent += len(data)
-        if self._progress is not None and data:
+        if self._progress is not None:
             self._progress(self._sent, self._total)
         return data
 
