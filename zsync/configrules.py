@@ -23,11 +23,12 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from zsync import filecheck, identifiers, vocabulary
+from zsync import filecheck, identifiers, versions, vocabulary
 from zsync.lazyre import Lazy
 from zsync.loader.walk import (
     INVALID,
     Cursor,
+    Late,
     Parser,
     Record,
     Walker,
@@ -168,8 +169,37 @@ def readme(at: Cursor) -> Path | None:
             "Zenodo shows it as the description: convert it, or rename it if it is Markdown",
         )
         return None
-    at.walk.defer(partial(filecheck.readme, at.walk.spot(at.path, at.line), text, path))
+    spot = at.walk.spot(at.path, at.line)
+    at.walk.defer(partial(filecheck.readme, spot, text, path))
+    defer_inside(at.walk, ((spot, text, path),))
     return path
+
+
+def allow_outside(at: Cursor) -> bool:
+    """`allow_outside: true` lets paths lead out of the repository (see `filecheck.outside`)."""
+    _, value = scalar(at)
+    if not isinstance(value, bool):
+        if value is not INVALID:
+            at.add(f"expected true or false, got {describe(value)}", "for example allow_outside: true")
+        return False
+    at.walk.settings["allow_outside"] = value
+    return value
+
+
+def defer_inside(walk: Walker, files: tuple[filecheck.DataFile, ...]) -> None:
+    """Check, after the walk (when `allow_outside` is known), that `files` stay in the repository:
+    the config's (its git work tree, or its folder), or for files given as arguments the current
+    folder's too."""
+
+    def check(file: str) -> list[Late]:
+        if walk.settings.get("allow_outside") or not files:
+            return []
+        roots = {filecheck.repository_root(walk.config_base)}
+        if walk.base != walk.config_base:
+            roots.add(filecheck.repository_root(walk.base))
+        return filecheck.outside(files, tuple(roots), file)
+
+    walk.defer(check)
 
 
 def argument_readme(top: Record) -> Path | None:
@@ -195,7 +225,14 @@ def version(at: Cursor) -> str | None:
             f"quote it: {quoted}",
         )
         return None
-    return string(at, example="version: '1.0.0'")
+    text = string(at, example="version: '1.0.0'")
+    if text is not None and not versions.is_orderable(text):
+        at.add(
+            f"{text!r} is not a version zsync can order, so the next version could not be compared with it",
+            versions.ORDERABLE_HINT,
+        )
+        return None
+    return text
 
 
 LICENSES_URL = "https://zenodo.org/api/vocabularies/licenses?q=&size=500"
@@ -437,7 +474,9 @@ def funder(found: Record) -> tuple[str | None, str | None] | None:
 
 
 def award(found: Record) -> Award | None:
-    """Either `id` alone, or `title` and `number` (Zenodo refuses one without the other)."""
+    """Either `id` alone, or a `number` or a `title` or both (with optional identifiers): what
+    InvenioRDM's AwardRelationSchema accepts ("An existing id or either number or title must be
+    present", invenio-vocabularies contrib/awards/schema.py)."""
     texts: dict[str, Any] = {key: found.get(key) for key in ("id", "title", "number") if found.has(key)}
     if None in texts.values():
         return None
@@ -450,21 +489,13 @@ def award(found: Record) -> Award | None:
             )
             return None
         return Award(id=texts["id"])
-    missing = [key for key in ("title", "number") if key not in texts]
-    if len(missing) == 2:
-        found.add("give either id, or title and number", found.shape.example)
-        return None
-    if missing:
-        found.add(
-            "is required when the award has no id (Zenodo refuses an award without both title and number)",
-            found.shape.example,
-            key=missing[0],
-        )
+    if not texts:
+        found.add("give an id, a number or a title", found.shape.example)
         return None
     award_ids = found.get("identifiers")
     if award_ids is None:
         return None
-    return Award(title=texts["title"], number=texts["number"], identifiers=award_ids)
+    return Award(title=texts.get("title"), number=texts.get("number"), identifiers=award_ids)
 
 
 def single_scheme(found: Record) -> tuple[str, str] | None:

@@ -157,7 +157,7 @@ AWARD: Shape[Award] = Shape(
             default=(),
         ),
     ),
-    example="for example award: {title: 'Full title', number: '101001234'} "
+    example="for example award: {number: '101001234', title: 'Full title'} (either may be left out) "
     "or award: {id: '00k4n6c32::101001234'}",
     build=rules.award,
 )
@@ -429,6 +429,7 @@ TOP: Shape[dict[str, Any]] = Shape(
         Row("code_repository", checked(identifiers.check_http_url, "https://github.com/example/repo")),
         Row("path_readme", rules.readme, fill=rules.argument_readme),
         Row("paths", configpaths.paths, required=configpaths.paths_required, fill=configpaths.argument_paths),
+        Row("allow_outside", rules.allow_outside, default=False),
         Row("access", shaped(ACCESS), default=Access()),
         Row("custom_fields", shaped(CUSTOM_FIELDS), default={}),
         Row("communities", rules.community_slugs, default=()),

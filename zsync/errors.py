@@ -142,3 +142,14 @@ class UploadVerificationError(RemoteError):
 
 class SyncError(ZsyncError):
     """The remote state forbids the requested sync (published files differ, version went down, ...)."""
+
+
+class LocalFileChanged(SyncError):
+    """A file to publish changed (size, mtime, content length) or vanished after it was hashed."""
+
+    def __init__(self, key: str, what: str = "changed while zsync was uploading it") -> None:
+        super().__init__(
+            f"{key} {what}; re-run",
+            hint="let whatever writes the file finish first; the next run uploads it as it is then",
+        )
+        self.key = key

@@ -162,6 +162,8 @@ class Config:
     code_repository: str | None = None
     path_readme: Path | None = None
     access: Access = field(default_factory=Access)
+    # Data files and the readme may lead out of the repository (the config's git work tree).
+    allow_outside: bool = False
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
     # Zenodo custom fields the config sets, keyed and shaped as sent (`{"code:developmentStatus":
     # {"id": "active"}}`); `code:codeRepository` is `code_repository`. Only these are owned.
@@ -215,6 +217,8 @@ class LocalFile:
     size_bytes: int
     md5: str | None
     members: int | None = None
+    # The modification time when zsync looked at it (0: unknown); an upload checks it did not move.
+    mtime_ns: int = field(default=0, compare=False)
 
 
 # --------------------------------------------------------------------------- remote state
@@ -268,7 +272,9 @@ class RemoteRecord:
     be absent or incomplete in list views: use `ZenodoClient.list_files` for the authority.
     `default_preview` is the document's `files.default_preview`; `has_files_block` says whether the
     document had a `files` block at all (only then is the default preview compared). `is_latest` is
-    `versions.is_latest` (true when absent). `document` is the raw JSON (without the `ui` block),
+    `versions.is_latest` (true when absent). `doi_pending`: the document has a `pids.doi` entry without
+    an identifier (a reservation the server answered without a DOI: Zenodo mints one at publish).
+    `document` is the raw JSON (without the `ui` block),
     read-only by convention, for diagnostics and tests: the engine reads the typed fields.
     """
 
@@ -290,6 +296,7 @@ class RemoteRecord:
     default_preview: str | None = None
     has_files_block: bool = False
     is_latest: bool = True
+    doi_pending: bool = False
     document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -54,6 +54,7 @@ from zsync.errors import (
     DeadlineError,
     FieldError,
     GoneError,
+    LocalFileChanged,
     NotFoundError,
     RemoteError,
     TransientError,
@@ -213,6 +214,7 @@ class Upload:
     fh: Readable
     size_bytes: int
     progress: ProgressCallback | None = None
+    key: str = "the file"  # for LocalFileChanged: the file ended early or grew while it was sent
 
 
 @dataclass(frozen=True)
@@ -451,7 +453,7 @@ class Transport:
         if request.upload is not None:
             upload = request.upload
             read_timeout_s += upload.size_bytes / UPLOAD_FLOOR_BYTES_PER_S
-            body = _ProgressReader(upload.fh, upload.size_bytes, upload.progress)
+            body = _ProgressReader(upload)
         response = self._session.request(
             request.method,
             self.endpoint + request.path,
@@ -933,18 +935,20 @@ class _ProgressReader:
     """A file-like body of exactly `total` bytes read from `fh` in blocks (constant memory).
 
     `__len__` lets requests send `Content-Length` instead of chunked encoding; the reader stops
-    at `total` even if the file grew, so the length header stays true. The blocks it returns are
+    at `total`: a file that ends before it (truncated since it was hashed) or goes on past it (grown)
+    raises LocalFileChanged at once. The blocks it returns are
     `_Block`s carrying the upload's `_SendProgress`: the connection (`_send_tracked`) sends them in
     slices and tells it what went out. Through a connection that does not (a session given by the
     caller, a SOCKS proxy), a block counts as sent when the next one is asked for, i.e. when the
     socket took it.
     """
 
-    def __init__(self, fh: Readable, total: int, progress: ProgressCallback | None) -> None:
-        self._fh = fh
-        self._total = total
+    def __init__(self, upload: Upload) -> None:
+        self._fh = upload.fh
+        self._total = upload.size_bytes
+        self._key = upload.key
         self._read = 0
-        self._sent = _SendProgress(total, progress)
+        self._sent = _SendProgress(self._total, upload.progress)
         self._block = _Block()
 
     def __len__(self) -> int:
@@ -970,6 +974,8 @@ class _ProgressReader:
             block[:] = self._fh.read(want)
         elif got < want:
             del block[got:]
+        if not block or (len(block) == left and self._fh.read(1)):
+            raise LocalFileChanged(self._key)
         self._read += len(block)
         return block
 
