@@ -24,8 +24,10 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, Final, NoReturn, TypeVar, Unpack
 
+from zsync.apicommunities import CommunitiesMixin
 from zsync.errors import BadRequestError, ConflictError, NotFoundError, RemoteError, UploadVerificationError
 from zsync.identifiers import is_loopback_host
+from zsync.localfiles import HashingReader
 from zsync.models import FileStatus, LocalFile, RemoteFile, RemoteRecord
 from zsync.safetext import quote
 from zsync.transport import (
@@ -362,8 +364,10 @@ class _FilesMixin(_Resource):
         *,
         size_bytes: int,
         progress: ProgressCallback | None = None,
+        sent_md5: Callable[[str], None] | None = None,
     ) -> RemoteFile:
-        """`PUT .../draft/files/{key}/content`: stream `size_bytes` bytes of `path` from disk.
+        """`PUT .../draft/files/{key}/content`: stream `size_bytes` bytes of `path` from disk;
+        `sent_md5(hex)` hears the MD5 of the bytes an attempt sent, once the server answered it.
 
         The file is reopened on every attempt (a broken upload restarts from byte 0; Zenodo has
         no resumable upload). A 200 that carries `errors` means the server dropped the entry:
@@ -374,9 +378,12 @@ class _FilesMixin(_Resource):
 
         def once() -> RemoteFile:
             with path.open("rb") as fh:
-                upload = Upload(fh, size_bytes, progress)
+                reader = HashingReader(fh)
+                upload = Upload(reader, size_bytes, progress)
                 request = Request("PUT", api_path, upload=upload, headers=_OCTET_STREAM)
                 reply = self._http.send(request)
+            if sent_md5 is not None:
+                sent_md5(reader.hexdigest())
             document = _json(reply, request)
             errors = field_errors(document.get("errors"))
             if errors:
@@ -430,7 +437,8 @@ class _FilesMixin(_Resource):
         progress: ProgressCallback | None = None,
         initialized: bool = False,
     ) -> RemoteFile:
-        """Upload one file to a draft: init, content, commit, then verify size and MD5.
+        """Upload one file to a draft: init, content, commit, then verify size and MD5 (`local.md5`,
+        or when it is None the MD5 of the bytes sent, computed on the way: one read of the file).
 
         An existing entry for the key is reused while pending, returned as is when completed with
         the same size and MD5, and replaced otherwise. `initialized=True` says the caller already
@@ -444,12 +452,19 @@ class _FilesMixin(_Resource):
                 done = self._prepare_entry(record_id, local)
                 if done is not None:
                     return done
+            sent: list[str] = []
             self.upload_content(
-                record_id, local.key, local.path, size_bytes=local.size_bytes, progress=progress
+                record_id,
+                local.key,
+                local.path,
+                size_bytes=local.size_bytes,
+                progress=progress,
+                sent_md5=sent.append,
             )
+            expected = local.md5 or (sent[-1] if sent else None)
             remote = self.commit_file(record_id, local.key)
-            if remote.size_bytes == local.size_bytes and remote.md5 == local.md5:
-                log.debug("verified %s (%d bytes, md5 %s)", local.key, local.size_bytes, local.md5)
+            if remote.size_bytes == local.size_bytes and remote.md5 == expected:
+                log.debug("verified %s (%d bytes, md5 %s)", local.key, local.size_bytes, expected)
                 return remote
             log.warning(
                 "%s: Zenodo stored %s bytes with md5 %s, expected %d bytes with md5 %s (attempt %d of 2)",
@@ -457,14 +472,14 @@ class _FilesMixin(_Resource):
                 remote.size_bytes,
                 remote.md5,
                 local.size_bytes,
-                local.md5,
+                expected,
                 round_number,
             )
             self.delete_file(record_id, local.key)
         assert remote is not None
         raise UploadVerificationError(
             f"{local.key}: Zenodo stored {remote.size_bytes} bytes with md5 {remote.md5}, "
-            f"expected {local.size_bytes} bytes with md5 {local.md5}, twice.",
+            f"expected {local.size_bytes} bytes with md5 {expected}, twice.",
             method="POST",
             path=f"/records/{_seg(record_id)}/draft/files/{_seg(local.key)}/commit",
             hint="Check that the file does not change while zsync runs, then run the sync again.",
@@ -494,7 +509,7 @@ class _FilesMixin(_Resource):
 # --------------------------------------------------------------------------- the client
 
 
-class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin):
+class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin, CommunitiesMixin):
     """A typed client of one Zenodo (InvenioRDM) endpoint such as `https://zenodo.org/api`.
 
     Use as a context manager or call `close()`. `request_count` counts the HTTP attempts made

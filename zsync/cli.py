@@ -69,6 +69,12 @@ def _plan_arguments(p: argparse.ArgumentParser) -> None:
         "before publication)",
     )
     p.add_argument(
+        "--submit-review",
+        action="store_true",
+        help="submit a complete, never-published draft for review by the first of `communities` (as "
+        "`review: submit`); its curators then publish it",
+    )
+    p.add_argument(
         "--require-token",
         action="store_true",
         help="fail (exit 2) when no Zenodo token is found, instead of validating only",
@@ -319,6 +325,7 @@ def _sync(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         publish=getattr(args, "publish", False),
         dry_run=args.command == "plan" or getattr(args, "dry_run", False),
         reserve_doi=not args.no_reserve_doi,
+        submit_review=args.submit_review,
         reporter=reporter,
         environ=env,
         files=args.files,
@@ -401,7 +408,14 @@ def summary_text(result: SyncResult) -> str:
             f"files: {result.files_uploaded} uploaded ({format_size(result.bytes_uploaded)}), "
             f"{result.files_deleted} deleted, {result.files_unchanged} unchanged"
         )
-    if result.state == "draft" and result.status not in ("planned", "validated"):
+    for line in result.communities:
+        request = f" request {line.request_id}" if line.request_id else ""
+        said = f", comment: {line.comment!r}" if line.comment else ""
+        lines.append(f"community {line.slug}: {line.status}{request}{said}")
+        if line.next_step:
+            lines.append(f"  next: {line.next_step}")
+    under_review = any(line.status == "submitted" for line in result.communities)
+    if result.state == "draft" and result.status not in ("planned", "validated") and not under_review:
         lines.append("next: review the draft on Zenodo and press Publish (or run with --publish)")
     return "\n".join(lines)
 

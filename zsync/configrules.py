@@ -769,3 +769,54 @@ def record_ids_file(at: Cursor) -> Path | None:
     found = resolve(at.walk, text)
     at.walk.defer(partial(filecheck.record_ids_by_version, at.walk.spot(at.path, at.line), found))
     return found
+
+
+# --------------------------------------------------------------------------- communities
+
+_SLUG = re.compile(r"^[-\w]{1,100}$", re.ASCII)  # invenio-communities communities/schema.py
+
+
+def community_slug(at: Cursor) -> str | None:
+    """A community's identifier as in its URL (zenodo.org/communities/<slug>), checked as InvenioRDM
+    checks slugs; whether it exists is asked of the instance by `zsync plan` and `zsync sync`."""
+    text = string(at, example="ecology")
+    if text is None:
+        return None
+    if text.startswith(("http://", "https://")) and "/communities/" in text:
+        slug = text.rstrip("/").rsplit("/communities/", 1)[1]
+        at.add(f"{text!r} is a URL", f"write the community's identifier only: {slug!r}")
+        return None
+    if not _SLUG.match(text):
+        at.add(f"{text!r} is not a community identifier", "only letters, numbers, dashes and underscores")
+        return None
+    return text
+
+
+def community_slugs(at: Cursor) -> tuple[str, ...] | None:
+    """The communities: one identifier or a list, each once."""
+    if at.node.kind != "sequence":
+        one = community_slug(at)
+        return None if one is None else (one,)
+    slugs: list[str] = []
+    for item in sequence(at, "communities: [ecology]") or ():
+        slug = community_slug(item)
+        if slug is not None and slug in slugs:
+            item.add(f"{slug!r} is listed twice")
+        elif slug is not None:
+            slugs.append(slug)
+    return tuple(slugs)
+
+
+def boolean(example: str) -> Parser[bool]:
+    """true or false."""
+
+    def parse(at: Cursor) -> bool | None:
+        ok, value = scalar(at)
+        if value is INVALID:
+            return None
+        if not ok or not isinstance(value, bool):
+            at.add(f"expected true or false, got {describe(value)}", f"for example {example}")
+            return None
+        return value
+
+    return parse

@@ -416,6 +416,10 @@ CUSTOM_FIELDS: Shape[dict[str, Any]] = Shape(
     "by their Zenodo names (dwc:family, ac:captureDevice, ...; see the README)",
 )
 
+# `review: submit` hands a complete draft to the first community's curators; `report` (the default)
+# only says what would be submitted.
+REVIEW_MODES = ("report", "submit")
+
 TOP: Shape[dict[str, Any]] = Shape(
     (
         Row("path_record_id", rules.record_id_file, fill=rules.default_record_id_file),
@@ -427,6 +431,9 @@ TOP: Shape[dict[str, Any]] = Shape(
         Row("paths", configpaths.paths, required=configpaths.paths_required, fill=configpaths.argument_paths),
         Row("access", shaped(ACCESS), default=Access()),
         Row("custom_fields", shaped(CUSTOM_FIELDS), default={}),
+        Row("communities", rules.community_slugs, default=()),
+        Row("review", one_of(REVIEW_MODES, "review mode"), default="report"),
+        Row("communities_remove", rules.boolean("communities_remove: true"), default=False),
     ),
     example="see the template in the README",
     build=rules.top,  # the fields of `Config`; zsync.config adds where they came from

@@ -8,6 +8,7 @@ to the stream its entry point hands it. The syntax follows GitHub's "Workflow co
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator, Mapping
@@ -244,6 +245,32 @@ def outputs_of(result: SyncResult) -> dict[str, str]:
         "files-deleted": str(result.files_deleted),
         "files-unchanged": str(result.files_unchanged),
         "bytes-uploaded": str(result.bytes_uploaded),
+        **community_outputs(result),
+    }
+
+
+def community_outputs(result: SyncResult) -> dict[str, str]:
+    """`communities` (JSON: per community its slug, status, request id, URL, comment and next step)
+    and, for the first community, `review-request-id`, `review-status` and `review-url`."""
+    if not result.communities:
+        return {}
+    first = result.communities[0]
+    rows = [
+        {
+            "community": c.slug,
+            "status": c.status,
+            "request-id": c.request_id or "",
+            "url": c.url or "",
+            "comment": c.comment or "",
+            "next-step": c.next_step,
+        }
+        for c in result.communities
+    ]
+    return {
+        "communities": json.dumps(rows),
+        "review-request-id": first.request_id or "",
+        "review-status": first.status,
+        "review-url": first.url or "",
     }
 
 
@@ -347,6 +374,7 @@ def render_summary(
     rows.append(("Config", f"`{_md(config_file)}`"))
     out += ["| | |", "| --- | --- |", *(f"| {key} | {value} |" for key, value in rows), ""]
     out += _files_section(result)
+    out += _communities_section(result)
     if result.plan is not None and result.plan.metadata_changes:
         out += ["### Metadata fields changed", ""]
         out += [f"- `{_md(change.field)}`" for change in result.plan.metadata_changes]
@@ -360,6 +388,17 @@ def render_summary(
     out += ["### What to do next", ""]
     out += [f"- {step}" for step in _next_steps(result, repository_url)]
     return "\n".join(out) + "\n"
+
+
+def _communities_section(result: SyncResult) -> list[str]:
+    if not result.communities:
+        return []
+    out = ["### Communities", "", "| community | status | request | next step |", "| --- | --- | --- | --- |"]
+    for c in result.communities:
+        request = f"[{_md(c.request_id)}]({c.url})" if c.request_id and c.url else _md(c.request_id or "")
+        said = f" (curator: {_md(c.comment)})" if c.comment else ""
+        out.append(f"| {_md(c.slug)} | `{c.status}`{said} | {request} | {_md(c.next_step)} |")
+    return [*out, ""]
 
 
 def _files_section(result: SyncResult) -> list[str]:
@@ -402,6 +441,8 @@ def _next_steps(result: SyncResult, repository_url: str | None) -> list[str]:
         ]
     if result.status == "planned":
         return ["This was a dry run. Run again without `dry-run` to apply the changes above."]
+    if result.state == "draft" and any(c.status == "submitted" for c in result.communities):
+        return ["Wait for the community's curators: they review the draft and publish it when they accept."]
     if result.state == "draft":
         target = f"[the draft]({result.html_url})" if result.html_url else "the draft on Zenodo"
         return [

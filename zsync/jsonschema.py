@@ -457,6 +457,34 @@ def _domain_custom_fields() -> Schema:
     return properties
 
 
+def _communities() -> dict[str, Schema]:
+    slug = _string(
+        "A community's identifier, as in its address (https://zenodo.org/communities/IDENTIFIER); "
+        "zsync plan checks that it exists.",
+        pattern=r"^[-\w]{1,100}$",
+    )
+    return {
+        "communities": {
+            "description": "The communities of the record. A never-published draft is submitted for review "
+            "by the first (with review: submit); a published record gets one inclusion request for each "
+            "community it is not in.",
+            "oneOf": [slug, {"type": "array", "items": slug, "uniqueItems": True}],
+        },
+        "review": {
+            "type": "string",
+            "enum": list(configschema.REVIEW_MODES),
+            "default": "report",
+            "description": "submit: submit a complete draft for review by the first community (its "
+            "curators then publish it); report: only say what would be submitted.",
+        },
+        "communities_remove": {
+            "type": "boolean",
+            "default": False,
+            "description": "Remove the record from communities it is in that `communities` does not list.",
+        },
+    }
+
+
 def build_schema() -> Schema:
     """The JSON Schema of zenodo.yaml as a dict."""
     return {
@@ -503,6 +531,7 @@ def build_schema() -> Schema:
                 },
                 "access": _access(),
                 "custom_fields": _custom_fields(),
+                **_communities(),
             },
             required=["endpoint", "metadata"],
         ),

@@ -166,6 +166,12 @@ class Config:
     # Zenodo custom fields the config sets, keyed and shaped as sent (`{"code:developmentStatus":
     # {"id": "active"}}`); `code:codeRepository` is `code_repository`. Only these are owned.
     custom_fields: Mapping[str, Any] = field(default_factory=dict)
+    # Community slugs, in order: the first is where a never-published draft is submitted for review.
+    communities: tuple[str, ...] = ()
+    # "submit": submit a complete draft for the first community's review; "report": only say so.
+    review: Literal["report", "submit"] = "report"
+    # Remove the record from communities it is in that `communities` does not list.
+    communities_remove: bool = False
     # The stepup-reprep generation the file was written for ("1.x", "3.x", "4.x"), None for zsync's own.
     generation: str | None = None
     # 1.x keeps record ids in a JSON file {version: id} (path_versions); zsync reads and writes it so.
@@ -199,12 +205,15 @@ class Config:
 @dataclass(frozen=True)
 class LocalFile:
     """A file to publish: its Zenodo key (the base name), where it is, its size and MD5 (hex).
-    `members` is the number of files in it when zsync built it from a folder (an archive)."""
+
+    `md5` is None until it is needed: a file is hashed beforehand only when a remote file has its key
+    and size (else it is uploaded anyway, and hashed on the way). `members` is the number of files in
+    it when zsync built it from a folder (an archive)."""
 
     key: str
     path: Path
     size_bytes: int
-    md5: str
+    md5: str | None
     members: int | None = None
 
 

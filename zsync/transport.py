@@ -27,7 +27,7 @@ import types
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any, Final, Generic, Protocol, TypedDict, TypeVar, Unpack
+from typing import Any, Final, Generic, Protocol, TypedDict, TypeVar, Unpack
 
 import requests
 import tenacity
@@ -155,11 +155,17 @@ class RetryPolicy:
         return base + self.jitter_s * self.rng()
 
 
+class Readable(Protocol):
+    """What an upload reads its bytes from: an open binary file, or a reader wrapping one."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class Upload:
     """A request body streamed from an open file: exactly `size_bytes` bytes, told to `progress`."""
 
-    fh: IO[bytes]
+    fh: Readable
     size_bytes: int
     progress: ProgressCallback | None = None
 
@@ -629,7 +635,7 @@ class _ProgressReader:
     at `total` even if the file grew, so the length header stays true.
     """
 
-    def __init__(self, fh: IO[bytes], total: int, progress: ProgressCallback | None) -> None:
+    def __init__(self, fh: Readable, total: int, progress: ProgressCallback | None) -> None:
         self._fh = fh
         self._total = total
         self._sent = 0
