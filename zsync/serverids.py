@@ -8,22 +8,22 @@ one of these functions, which return it, or raise `RemoteError` (exit 1) quoting
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any, Final, NoReturn
 
 from zsync.errors import RemoteError
 from zsync.identifiers import is_loopback_host
+from zsync.lazyre import Lazy
 from zsync.safetext import quote
 
 __all__ = ["check_vocabulary_ids", "doi", "opaque_id", "record_id", "url"]
 
-_RECORD_ID: Final = re.compile(r"[0-9]{1,20}")
-_DOI: Final = re.compile(r"10\.[0-9]{4,9}/\S{1,300}")
-_URL: Final = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%]{1,2000}")
-_VOCABULARY_ID: Final = re.compile(r"\S{1,300}")
-_OPAQUE_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")  # a UUID, a slug
+_RECORD_ID: Final = Lazy(r"[0-9]{1,20}")
+_DOI: Final = Lazy(r"10\.[0-9]{4,9}/\S{1,300}")
+_URL: Final = Lazy(r"[A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%]{1,2000}")
+_VOCABULARY_ID: Final = Lazy(r"\S{1,300}")
+_OPAQUE_ID: Final = Lazy(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")  # a UUID, a slug
 _REFUSED_HINT: Final = (
     "zsync refuses a value of the wrong shape rather than write it to the record-id file, a log or a "
     "commit; is the endpoint Zenodo, and is no proxy between you and it rewriting its answers?"
