@@ -529,6 +529,13 @@ def build_schema() -> Schema:
                     "Required unless the files are given as arguments (zsync sync CONFIG FILE...), as "
                     "stepup-reprep 4.x took them.",
                 },
+                "allow_outside": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "Let paths and path_readme lead out of the repository (the git work "
+                    "tree of this file, or its folder outside git), directly or through a symlink. "
+                    "Off by default: a path outside is an error.",
+                },
                 "access": _access(),
                 "custom_fields": _custom_fields(),
                 **_communities(),
