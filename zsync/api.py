@@ -393,11 +393,12 @@ class _FilesMixin(_Resource):
                 raise LocalFileChanged(key, "was deleted while zsync was uploading it") from None
             with fh:
                 _check_unchanged(fh, key, size_bytes)
-                reader = HashingReader(fh)
-                upload = Upload(reader, size_bytes, progress, key)
+                # Hashed on the way only when the caller does not know the MD5 yet.
+                reader = HashingReader(fh) if sent_md5 is not None else None
+                upload = Upload(reader or fh, size_bytes, progress, key)
                 request = Request("PUT", api_path, upload=upload, headers=_OCTET_STREAM)
                 reply = self._http.send(request)
-            if sent_md5 is not None:
+            if sent_md5 is not None and reader is not None:
                 sent_md5(reader.hexdigest())
             document = _json(reply, request)
             errors = field_errors(document.get("errors"))
@@ -475,7 +476,7 @@ class _FilesMixin(_Resource):
                 local.path,
                 size_bytes=local.size_bytes,
                 progress=progress,
-                sent_md5=sent.append,
+                sent_md5=sent.append if local.md5 is None else None,
             )
             expected = local.md5 or (sent[-1] if sent else None)
             remote = self.commit_file(record_id, local.key)
@@ -525,7 +526,35 @@ class _FilesMixin(_Resource):
 # --------------------------------------------------------------------------- the client
 
 
-class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin, CommunitiesMixin):
+# Where an instance serves one item of the vocabularies a zenodo.yaml names, by kind. From
+# invenio-vocabularies: resources/config.py (VocabulariesResourceConfig, "/vocabularies/<type>/<pid_value>")
+# and contrib/{affiliations,funders,awards} (endpoint_route "/affiliations", "/funders", "/awards", whose
+# item route is "/<pid_value>"); see docs/vocabulary-preflight.md.
+VOCABULARY_PATHS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "licenses": "/vocabularies/licenses/{id}",
+        "resourcetypes": "/vocabularies/resourcetypes/{id}",
+        "affiliations": "/affiliations/{id}",
+        "funders": "/funders/{id}",
+        "awards": "/awards/{id}",
+    }
+)
+
+
+class _VocabularyMixin(_Resource):
+    """Single vocabulary items: does this instance know an id (before anything is sent)?"""
+
+    def vocabulary_has(self, kind: str, ident: str) -> bool:
+        """`GET` the item (`VOCABULARY_PATHS[kind]`): True when it exists, False on 404."""
+        request = Request("GET", VOCABULARY_PATHS[kind].format(id=_seg(ident)))
+        try:
+            self._call(request, _json)
+        except NotFoundError:
+            return False
+        return True
+
+
+class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin, CommunitiesMixin, _VocabularyMixin):
     """A typed client of one Zenodo (InvenioRDM) endpoint such as `https://zenodo.org/api`.
 
     Use as a context manager or call `close()`. `request_count` counts the HTTP attempts made
@@ -746,6 +775,8 @@ def record_from_document(
         default_preview=_str_or_none(_get(document, "files", "default_preview")),
         has_files_block=isinstance(document.get("files"), Mapping),
         is_latest=_get(document, "versions", "is_latest") is not False,
+        doi_pending=isinstance(_get(document, "pids", "doi"), Mapping)
+        and not _str_or_none(_get(document, "pids", "doi", "identifier")),
         document=document,
     )
 
