@@ -21,7 +21,7 @@ from test_api import document, make_file
 
 from zsync.api import RetryPolicy, ZenodoClient
 from zsync.emulator import Emulator, Faults
-from zsync.transport import PROGRESS_INTERVAL_S, _ProgressReader
+from zsync.transport import PROGRESS_INTERVAL_S, Upload, _ProgressReader
 
 RATE = 1_000_000  # bytes per second the server reads
 SIZE = 5 * (1 << 19)  # 2.5 MiB: about 2.6 s at RATE
@@ -96,8 +96,8 @@ def test_the_body_is_read_from_disk_in_blocks_never_whole() -> None:
             return got
 
     total = 3 * (1 << 20) + 17
-    reader = _ProgressReader(Recording(b"x" * total), total, None)
+    reader = _ProgressReader(Upload(Recording(b"x" * total), total, None))
     assert len(reader) == total
     while reader.read(16384):
         pass
-    assert reads == [1 << 20, 1 << 20, 1 << 20, 17]
+    assert reads == [1 << 20, 1 << 20, 1 << 20, 17, 0]  # and the probe that the file did not grow
