@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from zsync import github
+from zsync import github, safetext
 from zsync.errors import ZsyncError
 from zsync.report import configure_logging
 
@@ -41,11 +41,23 @@ def main(
 
 
 def run_action(environ: Mapping[str, str], out: TextIO) -> int:
-    """The action: inputs in, outputs, summary and annotations out. Never raises for a ZsyncError."""
+    """The action: inputs in, outputs, summary and annotations out. Never raises for a ZsyncError.
+
+    Everything goes to `out` through `zsync.safetext` (escaped); only zsync's own workflow commands
+    pass through `safetext.command`."""
+    out = safetext.wrap(out)
+    try:
+        return _run_action(environ, out)
+    finally:
+        out.close()  # writes what the escaping held back; `out` itself stays open
+
+
+def _run_action(environ: Mapping[str, str], out: TextIO) -> int:
     secrets = (github.read_token(environ), github.read_input(environ, "github-token") or None)
     # The first lines of output, before any other code can print: the runner hides them from now on.
-    masks = [github.mask(secret) for secret in secrets if secret]
-    print(*masks, sep="\n", file=out, flush=True, end="\n" if masks else "")
+    for secret in secrets:
+        for line in github.mask(secret).splitlines() if secret else ():
+            safetext.command(out, line)
     failure = _Failure(
         out,
         config_file=github.read_input(environ, "config", "zenodo.yaml"),
@@ -96,7 +108,8 @@ def _sync(environ: Mapping[str, str], out: TextIO, inputs: github.ActionInputs, 
         require_token=inputs.require_token,
     )
     if inputs.token is None:
-        print(
+        safetext.command(
+            out,
             github.warning_annotation(
                 f"No Zenodo token: {inputs.config_file} and its files were validated, nothing was uploaded. "
                 f"Pass `token: ${{{{ secrets.{github.TOKEN_SECRET_NAME} }}}}` to upload; zsync reads the "
@@ -105,8 +118,6 @@ def _sync(environ: Mapping[str, str], out: TextIO, inputs: github.ActionInputs, 
                 "fails instead).",
                 title="Validated only",
             ),
-            file=out,
-            flush=True,
         )
     outputs = github.outputs_of(result)
     write_back_note = None
@@ -174,8 +185,8 @@ class _RecordIdCommitter:
         self.failure.write_back_notes.append(f"Record-id file: {write_back.message}.")
         print(f"Record-id file: {write_back.message}.", file=self.out, flush=True)
         if write_back.warning:
-            print(
-                github.warning_annotation(write_back.warning, title="Record id not committed"), file=self.out
+            safetext.command(
+                self.out, github.warning_annotation(write_back.warning, title="Record id not committed")
             )
 
 
@@ -226,7 +237,7 @@ class _Failure:
             error, config_file=self.config_file, workspace=self.workspace, note=self.last_write_back
         )
         for line in annotations:
-            print(scrub(line), file=self.out, flush=True)
+            safetext.command(self.out, scrub(line))
         if self.output_path:
             failed = {"status": "failed"}
             record_id = self.written_ids[-1] if self.written_ids else self.record_id_on_file()
@@ -244,7 +255,7 @@ class _Failure:
 def _warn_if(out: TextIO, warning: str | None) -> None:
     """A runner file (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) that could not be written: a warning only."""
     if warning:
-        print(github.warning_annotation(warning, title="Runner file not written"), file=out, flush=True)
+        safetext.command(out, github.warning_annotation(warning, title="Runner file not written"))
 
 
 def _scrubbed(text: str, secrets: tuple[str | None, ...]) -> str:
@@ -259,5 +270,7 @@ if __name__ == "__main__":
         sys.exit(main())
     except Exception as crash:
         # A bug outside the action's own handling: the type only (its text could quote a token).
-        print(github.error_annotation(f"zsync crashed: internal error ({type(crash).__name__})"), flush=True)
+        safetext.command(
+            sys.stdout, github.error_annotation(f"zsync crashed: internal error ({type(crash).__name__})")
+        )
         sys.exit(1)

@@ -18,7 +18,7 @@ import time
 import traceback
 from pathlib import Path
 
-from benchmarks import hashing, new_version, noop, original, rate_limit, startup, upload
+from benchmarks import archive, hashing, new_version, noop, original, parallel, rate_limit, startup, upload
 from benchmarks.harness import Context, Figure, Line, invariant
 from zsync._version import __version__
 
@@ -30,6 +30,8 @@ FIGURES: dict[str, Figure] = {
     "rate_limit": rate_limit.run,
     "startup": startup.run,
     "original": original.run,
+    "parallel": parallel.run,
+    "archive": archive.run,
 }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hostile_proxy import HostileProxy
 
 from zsync.emulator import Emulator
 
@@ -27,3 +28,18 @@ def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
         monkeypatch.setenv("ZSYNC_EMULATOR_VOCAB", str(VOCAB_DIR))
     with Emulator(tokens=(EMULATOR_TOKEN,)) as emu:
         yield emu
+
+
+@pytest.fixture
+def hostile_proxy(emulator: Emulator) -> Iterator[HostileProxy]:
+    """A `tests/hostile_proxy.HostileProxy` in front of the `emulator`: give zsync `proxy.url`."""
+    with HostileProxy(emulator.url) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def foreign_origin() -> Iterator[HostileProxy]:
+    """Another origin on 127.0.0.1 with no upstream (404 `{}` unless a rule answers): a redirect
+    target whose `requests` show what was sent there."""
+    with HostileProxy(None) as proxy:
+        yield proxy

@@ -18,15 +18,16 @@ PACKAGE = ROOT / "zsync"
 
 # Lower layers may not import higher ones.
 LAYERS: dict[str, int] = {
-    "zsync._version": 0, "zsync.errors": 0, "zsync.units": 0,
-    "zsync.models": 1, "zsync.identifiers": 1, "zsync.vocabulary": 1, "zsync.versions": 1,
+    "zsync._version": 0, "zsync.errors": 0, "zsync.units": 0, "zsync.safetext": 0,
+    "zsync.models": 1, "zsync.reviews": 1, "zsync.identifiers": 1, "zsync.vocabulary": 1, "zsync.versions": 1,
+    "zsync.globs": 1, "zsync.archives": 2,
     "zsync.loader": 2, "zsync.loader.nodes": 2, "zsync.loader.fromyaml": 2, "zsync.loader.walk": 2,
     "zsync.loader.fromtoml": 2, "zsync.loader.fromjson": 2, "zsync.stepup": 2,
     "zsync.filecheck": 3, "zsync.configrules": 3, "zsync.configschema": 3, "zsync.config": 3,
-    "zsync.citation": 3, "zsync.metasources": 3,
+    "zsync.configpaths": 3, "zsync.citation": 3, "zsync.metasources": 3,
     "zsync.jsonschema": 3, "zsync.metadata": 3, "zsync.localfiles": 3, "zsync.report": 3,
     "zsync.transport": 3,
-    "zsync.api": 4, "zsync.planning": 4,
+    "zsync.apicommunities": 4, "zsync.api": 4, "zsync.planning": 4, "zsync.communityplan": 4,
     "zsync.engine": 5,
     "zsync.github": 6, "zsync.gitops": 6, "zsync.demo": 6, "zsync.migrate": 6,
     "zsync.cli": 7, "zsync": 7, "zsync.__main__": 7, "entrypoint": 7,

@@ -82,7 +82,8 @@ def test_arguments_get_the_configs_checks_and_name_the_command_line(
         "command line: files[0]: 'data/a.csv' is listed twice (also paths[0])",
         f"command line: files[1]: 'missing.csv' does not exist ({folder / 'missing.csv'})",
         "command line: files[2]: 'sub/a.csv' has the same file name 'a.csv' as paths[0] ('data/a.csv'); "
-        "Zenodo has no folders (rename one of them, or put them in a zip archive)",
+        "Zenodo has no folders "
+        "(rename one of them, or put them in an archive: {archive: data.zip, from: folder/})",
     ]
 
 

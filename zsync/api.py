@@ -22,10 +22,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any, Final, TypeVar, Unpack
+from typing import Any, Final, NoReturn, TypeVar, Unpack
 
+from zsync.apicommunities import CommunitiesMixin
 from zsync.errors import BadRequestError, ConflictError, NotFoundError, RemoteError, UploadVerificationError
+from zsync.identifiers import is_loopback_host
+from zsync.localfiles import HashingReader
 from zsync.models import FileStatus, LocalFile, RemoteFile, RemoteRecord
+from zsync.safetext import quote
 from zsync.transport import (
     ACCEPT,
     DEFAULT_USER_AGENT,
@@ -360,8 +364,10 @@ class _FilesMixin(_Resource):
         *,
         size_bytes: int,
         progress: ProgressCallback | None = None,
+        sent_md5: Callable[[str], None] | None = None,
     ) -> RemoteFile:
-        """`PUT .../draft/files/{key}/content`: stream `size_bytes` bytes of `path` from disk.
+        """`PUT .../draft/files/{key}/content`: stream `size_bytes` bytes of `path` from disk;
+        `sent_md5(hex)` hears the MD5 of the bytes an attempt sent, once the server answered it.
 
         The file is reopened on every attempt (a broken upload restarts from byte 0; Zenodo has
         no resumable upload). A 200 that carries `errors` means the server dropped the entry:
@@ -372,9 +378,12 @@ class _FilesMixin(_Resource):
 
         def once() -> RemoteFile:
             with path.open("rb") as fh:
-                upload = Upload(fh, size_bytes, progress)
+                reader = HashingReader(fh)
+                upload = Upload(reader, size_bytes, progress)
                 request = Request("PUT", api_path, upload=upload, headers=_OCTET_STREAM)
                 reply = self._http.send(request)
+            if sent_md5 is not None:
+                sent_md5(reader.hexdigest())
             document = _json(reply, request)
             errors = field_errors(document.get("errors"))
             if errors:
@@ -428,7 +437,8 @@ class _FilesMixin(_Resource):
         progress: ProgressCallback | None = None,
         initialized: bool = False,
     ) -> RemoteFile:
-        """Upload one file to a draft: init, content, commit, then verify size and MD5.
+        """Upload one file to a draft: init, content, commit, then verify size and MD5 (`local.md5`,
+        or when it is None the MD5 of the bytes sent, computed on the way: one read of the file).
 
         An existing entry for the key is reused while pending, returned as is when completed with
         the same size and MD5, and replaced otherwise. `initialized=True` says the caller already
@@ -442,12 +452,19 @@ class _FilesMixin(_Resource):
                 done = self._prepare_entry(record_id, local)
                 if done is not None:
                     return done
+            sent: list[str] = []
             self.upload_content(
-                record_id, local.key, local.path, size_bytes=local.size_bytes, progress=progress
+                record_id,
+                local.key,
+                local.path,
+                size_bytes=local.size_bytes,
+                progress=progress,
+                sent_md5=sent.append,
             )
+            expected = local.md5 or (sent[-1] if sent else None)
             remote = self.commit_file(record_id, local.key)
-            if remote.size_bytes == local.size_bytes and remote.md5 == local.md5:
-                log.debug("verified %s (%d bytes, md5 %s)", local.key, local.size_bytes, local.md5)
+            if remote.size_bytes == local.size_bytes and remote.md5 == expected:
+                log.debug("verified %s (%d bytes, md5 %s)", local.key, local.size_bytes, expected)
                 return remote
             log.warning(
                 "%s: Zenodo stored %s bytes with md5 %s, expected %d bytes with md5 %s (attempt %d of 2)",
@@ -455,14 +472,14 @@ class _FilesMixin(_Resource):
                 remote.size_bytes,
                 remote.md5,
                 local.size_bytes,
-                local.md5,
+                expected,
                 round_number,
             )
             self.delete_file(record_id, local.key)
         assert remote is not None
         raise UploadVerificationError(
             f"{local.key}: Zenodo stored {remote.size_bytes} bytes with md5 {remote.md5}, "
-            f"expected {local.size_bytes} bytes with md5 {local.md5}, twice.",
+            f"expected {local.size_bytes} bytes with md5 {expected}, twice.",
             method="POST",
             path=f"/records/{_seg(record_id)}/draft/files/{_seg(local.key)}/commit",
             hint="Check that the file does not change while zsync runs, then run the sync again.",
@@ -492,7 +509,7 @@ class _FilesMixin(_Resource):
 # --------------------------------------------------------------------------- the client
 
 
-class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin):
+class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin, CommunitiesMixin):
     """A typed client of one Zenodo (InvenioRDM) endpoint such as `https://zenodo.org/api`.
 
     Use as a context manager or call `close()`. `request_count` counts the HTTP attempts made
@@ -560,9 +577,65 @@ def _seg(value: str) -> str:
     return urllib.parse.quote(str(value), safe="")
 
 
-def _server_id(value: Any) -> str:
-    """A record id as the server gave it; every id read from an answer passes through here."""
-    return str(value)
+# What the server's values must look like before zsync writes, prints or commits them: a record id
+# ends up in the id file, the Actions log, an output and a pushed commit.
+_RECORD_ID: Final = re.compile(r"[0-9]{1,20}")
+_DOI: Final = re.compile(r"10\.[0-9]{4,9}/\S{1,300}")
+_URL: Final = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%]{1,2000}")
+_VOCABULARY_ID: Final = re.compile(r"\S{1,300}")
+_REFUSED_HINT: Final = (
+    "zsync refuses a value of the wrong shape rather than write it to the record-id file, a log or a "
+    "commit; is the endpoint Zenodo, and is no proxy between you and it rewriting its answers?"
+)
+
+
+def _refuse(what: str, value: Any, expected: str) -> NoReturn:
+    raise RemoteError(f"Zenodo answered with {what} {quote(value)}: {expected}.", hint=_REFUSED_HINT)
+
+
+def _server_id(value: Any, what: str = "a record id") -> str:
+    """A record id as the server gave it, refused unless it is digits; every id read from an answer
+    passes through here."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not _RECORD_ID.fullmatch(text):
+        _refuse(what, value, "a record id is a number")
+    return text
+
+
+def _server_doi(value: Any, what: str) -> str | None:
+    """A DOI from an answer (`10.5281/zenodo.123`), refused when it has another shape."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _DOI.fullmatch(value) or not value.isprintable():
+        _refuse(what, value, "a DOI looks like 10.5281/zenodo.1234, without spaces or control characters")
+    return value
+
+
+def _server_url(value: Any, what: str) -> str | None:
+    """A web address from an answer: https (http only on a loopback host, the emulator's)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and _URL.fullmatch(value):
+        parts = urllib.parse.urlsplit(value)
+        host = parts.hostname or ""
+        if host and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host))):
+            return value
+    _refuse(what, value, "expected an https address without spaces, quotes or control characters")
+
+
+def _check_vocabulary_ids(value: Any, where: str) -> None:
+    """Every `id` in metadata or custom fields (licences, resource types, roles, languages, funders):
+    one printable word, never a line break or control character."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key == "id" and isinstance(item, str):
+                if not _VOCABULARY_ID.fullmatch(item) or not item.isprintable():
+                    _refuse(f"a vocabulary id in {where}", item, "an id is one word, no control characters")
+            else:
+                _check_vocabulary_ids(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            _check_vocabulary_ids(item, where)
 
 
 def _get(document: Any, *keys: str) -> Any:
@@ -658,13 +731,19 @@ def _parse_record(reply: Reply, request: Request, *, is_draft: bool) -> RemoteRe
             path=request.path,
             status=reply.status,
         )
-    return record_from_document(document, is_draft=is_draft, etag=reply.header("ETag"))
+    try:
+        return record_from_document(document, is_draft=is_draft, etag=reply.header("ETag"))
+    except RemoteError as exc:  # a value of the wrong shape: say which answer carried it
+        exc.method, exc.path, exc.status = request.method, request.path, reply.status
+        raise
 
 
 def record_from_document(
     document: Mapping[str, Any], *, is_draft: bool, etag: str | None = None
 ) -> RemoteRecord:
-    """A `RemoteRecord` from an RDM JSON record or draft (the `ui` block dropped)."""
+    """A `RemoteRecord` from an RDM JSON record or draft (the `ui` block dropped).
+
+    RemoteError when an id, DOI, address or vocabulary id in it has not the shape it must have."""
     document = {key: value for key, value in document.items() if key != "ui"}
     revision_id = _revision_from_etag(etag)
     if revision_id is None and isinstance(document.get("revision_id"), int):
@@ -675,16 +754,18 @@ def record_from_document(
     access = document.get("access")
     custom_fields = document.get("custom_fields")
     status = document.get("status")
+    _check_vocabulary_ids(metadata, "metadata")
+    _check_vocabulary_ids(custom_fields, "custom_fields")
     return RemoteRecord(
         id=_server_id(document["id"]),
-        parent_id=_server_id(parent_id) if parent_id is not None else None,
+        parent_id=_server_id(parent_id, "a concept id") if parent_id is not None else None,
         is_published=bool(document.get("is_published")),
         is_draft=is_draft,
         status=status if isinstance(status, str) else None,
         revision_id=revision_id,
-        doi=_str_or_none(_get(document, "pids", "doi", "identifier")),
-        concept_doi=_str_or_none(_get(document, "parent", "pids", "doi", "identifier")),
-        html_url=_str_or_none(_get(document, "links", "self_html")),
+        doi=_server_doi(_get(document, "pids", "doi", "identifier"), "a DOI"),
+        concept_doi=_server_doi(_get(document, "parent", "pids", "doi", "identifier"), "a concept DOI"),
+        html_url=_server_url(_get(document, "links", "self_html"), "a record address"),
         version_index=version_index if isinstance(version_index, int) else None,
         metadata=metadata if isinstance(metadata, dict) else {},
         access=access if isinstance(access, dict) else {},

@@ -75,6 +75,12 @@ def _plan_arguments(p: argparse.ArgumentParser) -> None:
         "before publication)",
     )
     p.add_argument(
+        "--submit-review",
+        action="store_true",
+        help="submit a complete, never-published draft for review by the first of `communities` (as "
+        "`review: submit`); its curators then publish it",
+    )
+    p.add_argument(
         "--require-token",
         action="store_true",
         help="fail (exit 2) when no Zenodo token is found, instead of validating only",
@@ -159,6 +165,20 @@ def parse_arguments(arguments: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """The command; stdout and stderr go through `zsync.safetext` (escaped) while it runs."""
+    from zsync import safetext
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = safetext.wrap(sys.stdout), safetext.wrap(sys.stderr)
+    try:
+        return _main(argv, environ)
+    finally:
+        sys.stdout.close()  # writes what the escaping held back; the real streams stay open
+        sys.stderr.close()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["emulator"]:
         # The emulator has its own options (and --help); hand them over untouched.
@@ -249,7 +269,7 @@ def _validate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 def _validate_one(config_file: str, arguments: Any) -> None:
-    from zsync.config import load_config, summarize
+    from zsync.config import load_config, matched_lines, summarize
     from zsync.units import counted, format_size
 
     config = load_config(Path(config_file), arguments=arguments)
@@ -260,6 +280,8 @@ def _validate_one(config_file: str, arguments: Any) -> None:
     )
     for notice in config.notices:
         print(f"note: {notice}")
+    for line in matched_lines(config):
+        print(line)
     for warning in config.warnings:
         print(f"warning: {warning}", file=sys.stderr)
 
@@ -320,6 +342,7 @@ def _sync(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         publish=getattr(args, "publish", False),
         dry_run=args.command == "plan" or getattr(args, "dry_run", False),
         reserve_doi=not args.no_reserve_doi,
+        submit_review=args.submit_review,
         reporter=reporter,
         environ=env,
         files=args.files,
@@ -328,10 +351,10 @@ def _sync(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     )
     emit_result(result, as_json=args.json, environ=env)
     if result.status == "validated" and env.get("GITHUB_ACTIONS") == "true":
-        from zsync import github
+        from zsync import github, safetext
 
         for note in result.notes:  # a job that uploads nothing must say so where it is seen
-            print(github.warning_annotation(note, title="Validated only"))
+            safetext.command(sys.stdout, github.warning_annotation(note, title="Validated only"))
     return 0
 
 
@@ -402,7 +425,14 @@ def summary_text(result: SyncResult) -> str:
             f"files: {result.files_uploaded} uploaded ({format_size(result.bytes_uploaded)}), "
             f"{result.files_deleted} deleted, {result.files_unchanged} unchanged"
         )
-    if result.state == "draft" and result.status not in ("planned", "validated"):
+    for line in result.communities:
+        request = f" request {line.request_id}" if line.request_id else ""
+        said = f", comment: {line.comment!r}" if line.comment else ""
+        lines.append(f"community {line.slug}: {line.status}{request}{said}")
+        if line.next_step:
+            lines.append(f"  next: {line.next_step}")
+    under_review = any(line.status == "submitted" for line in result.communities)
+    if result.state == "draft" and result.status not in ("planned", "validated") and not under_review:
         lines.append("next: review the draft on Zenodo and press Publish (or run with --publish)")
     return "\n".join(lines)
 

@@ -62,6 +62,7 @@ from zsync.loader import fromyaml
 from zsync.loader.nodes import DocumentError, Node, Plain
 from zsync.loader.walk import ArgumentWalker, Cursor, Walker, shaped
 from zsync.models import Config
+from zsync.units import counted
 
 __all__ = [
     "ACCESS_KEYS",
@@ -220,6 +221,7 @@ def parse_config(
     problems = walk.merged(late)
     if problems or values is None:
         raise ConfigError(sorted(problems, key=lambda p: p.line if p.line is not None else 0))
+    values = {**values, **values["paths"].fields()}
     return Config(
         source=absolute,
         lines=MappingProxyType(_own_lines(walk)),
@@ -321,10 +323,20 @@ TOKEN_SOURCES = (
 )
 
 
+def matched_lines(config: Config) -> list[str]:
+    """What each glob of `paths` matched, a line each: `paths[0] 'r/*.csv' matched 2 files: a.csv, b.csv`."""
+    lines = []
+    for match in config.patterns:
+        names = ", ".join(path.name for path in match.files) or "nothing"
+        lines.append(f"{match.field} {match.pattern!r} matched {counted(len(match.files), 'file')}: {names}")
+    return lines
+
+
 def summarize(config: Config) -> ConfigSummary:
     """Title, version, file count and total size; a file that vanished since loading counts 0 bytes."""
     total = 0
     for path in config.paths:
         with contextlib.suppress(OSError):
             total += path.stat().st_size
-    return ConfigSummary(config.metadata.title, config.metadata.version, len(config.paths), total)
+    count = len(config.paths) + len(config.archives)
+    return ConfigSummary(config.metadata.title, config.metadata.version, count, total)

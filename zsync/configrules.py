@@ -49,17 +49,6 @@ README_SUFFIXES = (".md", ".html")
 # --------------------------------------------------------------------------- endpoint
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    import ipaddress  # only for an http endpoint, which is rare
-
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 _ZENODO_HOSTS = ("zenodo.org", "sandbox.zenodo.org")
 
 
@@ -88,7 +77,7 @@ def _check_host(value: str, parts: SplitResult, host: str) -> tuple[str | None, 
     scheme = parts.scheme.lower()
     netloc = parts.netloc.rsplit("@", 1)[-1].lower()
     path = re.sub("/+", "/", parts.path)
-    if scheme == "http" and not _is_loopback(host):
+    if scheme == "http" and not identifiers.is_loopback_host(host):
         return (
             None,
             f"{value!r} must use https (http is only for a local test server)",
@@ -101,7 +90,7 @@ def _check_host(value: str, parts: SplitResult, host: str) -> tuple[str | None, 
             return None, f"{value!r} is not Zenodo's API endpoint", f"did you mean {wanted!r}?"
         return wanted, "", None
     guess = vocabulary.closest(bare, _ZENODO_HOSTS)
-    if guess is not None and not _is_loopback(host):
+    if guess is not None and not identifiers.is_loopback_host(host):
         return None, f"{value!r}: unknown host {host!r}", f"did you mean 'https://{guess}/api'?"
     if not path.endswith("/api"):
         return None, f"{value!r} does not end with /api", f"did you mean '{scheme}://{netloc}{path}/api'?"
@@ -186,85 +175,6 @@ def argument_readme(top: Record) -> Path | None:
     """`path_readme` when the config has none: the file given with --description, if any."""
     at = top.cursor.walk.argument_description
     return None if at is None else readme(at)
-
-
-_PATHS_EXAMPLE = "for example paths: [data/measurements.csv]"
-
-
-def paths_required(walk: Walker) -> str | None:
-    """The hint of a missing `paths`; None when the files are given as arguments instead."""
-    if walk.argument_files is not None:
-        return None
-    if walk.generation == "4.x":
-        return (
-            "stepup-reprep 4.x took the files as arguments: zsync sync CONFIG FILE... does too; "
-            "or list them here, paths: [data/measurements.csv]"
-        )
-    return _PATHS_EXAMPLE
-
-
-def paths(at: Cursor) -> tuple[Path, ...] | None:
-    """The data files: at least one, at most `MAX_FILES`, unique base names (Zenodo has no folders);
-    the files given as arguments come after the config's."""
-    items = sequence(at, _PATHS_EXAMPLE)
-    if items is None:
-        return None
-    extra = _argument_items(at.walk)
-    if not items and not extra:
-        at.add("lists no files; Zenodo needs at least one file", _PATHS_EXAMPLE)
-        return None
-    return _data_paths(at, items + extra)
-
-
-def argument_paths(top: Record) -> tuple[Path, ...] | None:
-    """`paths` when the config has none: the files given as arguments (or None: it was required)."""
-    at = top.cursor.walk.argument_files
-    return None if at is None else _data_paths(at, _argument_items(top.cursor.walk))
-
-
-def _argument_items(walk: Walker) -> list[Cursor]:
-    return [] if walk.argument_files is None else sequence(walk.argument_files, "") or []
-
-
-def _data_paths(at: Cursor, items: list[Cursor]) -> tuple[Path, ...]:
-    result: list[Path] = []
-    seen: dict[str, tuple[str, str, Path]] = {}
-    files: list[filecheck.DataFile] = []
-    for item in items:
-        text = string(item, example="data/measurements.csv")
-        if text is None:
-            continue
-        path = resolve(item.walk, text)
-        result.append(path)
-        if _unique_name(item, text, path, seen):
-            files.append((item.walk.spot(item.path, item.line), text, path))
-    if len(result) > MAX_FILES:
-        at.add(
-            f"lists {len(result)} files; Zenodo allows at most {MAX_FILES} per record",
-            "put the files in a few zip archives",
-        )
-    at.walk.defer(partial(filecheck.data_files, tuple(files), at.walk.spot(at.path, at.line)))
-    return tuple(result)
-
-
-def _unique_name(at: Cursor, text: str, path: Path, seen: dict[str, tuple[str, str, Path]]) -> bool:
-    """Whether the file's name is new (and short enough: reported, but the file is still checked)."""
-    key = path.name
-    if key in seen:
-        first_field, first_text, first_path = seen[key]
-        if first_path == path:
-            at.add(f"{text!r} is listed twice (also {first_field})")
-        else:
-            at.add(
-                f"{text!r} has the same file name {key!r} as {first_field} ({first_text!r}); "
-                "Zenodo has no folders",
-                "rename one of them, or put them in a zip archive",
-            )
-        return False
-    seen[key] = (at.path, text, path)
-    if len(key) > MAX_KEY_CHARS:
-        at.add(f"the file name is {len(key)} characters; Zenodo allows {MAX_KEY_CHARS}")
-    return True
 
 
 # --------------------------------------------------------------------------- metadata values
@@ -724,7 +634,7 @@ def identifier_with_scheme(found: Record) -> tuple[str, str] | None:
 
 def description(at: Cursor) -> str | None:
     """The description inline, as HTML (at least 3 characters, as Zenodo wants)."""
-    return string(at, example="description: '<p>What the dataset holds.</p>'", min_chars=3)
+    return string(at, example="description: '<p>What the dataset holds.</p>'", min_chars=3, multiline=True)
 
 
 # --------------------------------------------------------------------------- #12: custom fields
@@ -876,3 +786,54 @@ def record_ids_file(at: Cursor) -> Path | None:
     found = resolve(at.walk, text)
     at.walk.defer(partial(filecheck.record_ids_by_version, at.walk.spot(at.path, at.line), found))
     return found
+
+
+# --------------------------------------------------------------------------- communities
+
+_SLUG = re.compile(r"^[-\w]{1,100}$", re.ASCII)  # invenio-communities communities/schema.py
+
+
+def community_slug(at: Cursor) -> str | None:
+    """A community's identifier as in its URL (zenodo.org/communities/<slug>), checked as InvenioRDM
+    checks slugs; whether it exists is asked of the instance by `zsync plan` and `zsync sync`."""
+    text = string(at, example="ecology")
+    if text is None:
+        return None
+    if text.startswith(("http://", "https://")) and "/communities/" in text:
+        slug = text.rstrip("/").rsplit("/communities/", 1)[1]
+        at.add(f"{text!r} is a URL", f"write the community's identifier only: {slug!r}")
+        return None
+    if not _SLUG.match(text):
+        at.add(f"{text!r} is not a community identifier", "only letters, numbers, dashes and underscores")
+        return None
+    return text
+
+
+def community_slugs(at: Cursor) -> tuple[str, ...] | None:
+    """The communities: one identifier or a list, each once."""
+    if at.node.kind != "sequence":
+        one = community_slug(at)
+        return None if one is None else (one,)
+    slugs: list[str] = []
+    for item in sequence(at, "communities: [ecology]") or ():
+        slug = community_slug(item)
+        if slug is not None and slug in slugs:
+            item.add(f"{slug!r} is listed twice")
+        elif slug is not None:
+            slugs.append(slug)
+    return tuple(slugs)
+
+
+def boolean(example: str) -> Parser[bool]:
+    """true or false."""
+
+    def parse(at: Cursor) -> bool | None:
+        ok, value = scalar(at)
+        if value is INVALID:
+            return None
+        if not ok or not isinstance(value, bool):
+            at.add(f"expected true or false, got {describe(value)}", f"for example {example}")
+            return None
+        return value
+
+    return parse

@@ -14,8 +14,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from zsync import configpaths, identifiers, stepup, vocabulary
 from zsync import configrules as rules
-from zsync import identifiers, stepup, vocabulary
 from zsync.loader.walk import (
     Parser,
     Row,
@@ -268,7 +268,8 @@ METADATA: Shape[Metadata] = Shape(
         Row(
             "notes",
             rules.one_or_many(
-                text("notes: 'Measured with a new sensor.'", 3), "for example notes: 'A note.'"
+                text("notes: 'Measured with a new sensor.'", 3, multiline=True),
+                "for example notes: 'A note.'",
             ),
         ),
     ),
@@ -415,6 +416,10 @@ CUSTOM_FIELDS: Shape[dict[str, Any]] = Shape(
     "by their Zenodo names (dwc:family, ac:captureDevice, ...; see the README)",
 )
 
+# `review: submit` hands a complete draft to the first community's curators; `report` (the default)
+# only says what would be submitted.
+REVIEW_MODES = ("report", "submit")
+
 TOP: Shape[dict[str, Any]] = Shape(
     (
         Row("path_record_id", rules.record_id_file, fill=rules.default_record_id_file),
@@ -424,9 +429,12 @@ TOP: Shape[dict[str, Any]] = Shape(
         Row("metadata", shaped(METADATA), required="see the template in the README"),
         Row("code_repository", checked(identifiers.check_http_url, "https://github.com/example/repo")),
         Row("path_readme", rules.readme, fill=rules.argument_readme),
-        Row("paths", rules.paths, required=rules.paths_required, fill=rules.argument_paths),
+        Row("paths", configpaths.paths, required=configpaths.paths_required, fill=configpaths.argument_paths),
         Row("access", shaped(ACCESS), default=Access()),
         Row("custom_fields", shaped(CUSTOM_FIELDS), default={}),
+        Row("communities", rules.community_slugs, default=()),
+        Row("review", one_of(REVIEW_MODES, "review mode"), default="report"),
+        Row("communities_remove", rules.boolean("communities_remove: true"), default=False),
     ),
     example="see the template in the README",
     build=rules.top,  # the fields of `Config`; zsync.config adds where they came from

@@ -18,14 +18,25 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import singledispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from zsync.config import TOKEN_SOURCES, Arguments, load_config, resolve_token, unread_token_variables
-from zsync.errors import ConflictError, GoneError, NotFoundError, SyncError, UsageError
-from zsync.localfiles import scan
+from zsync._version import __version__
+from zsync.apicommunities import members_of, review_of
+from zsync.communityplan import RemoveCommunity, RequestInclusion, SetReview, SubmitReview, with_communities
+from zsync.config import (
+    TOKEN_SOURCES,
+    Arguments,
+    load_config,
+    matched_lines,
+    resolve_token,
+    unread_token_variables,
+)
+from zsync.errors import ConfigError, ConflictError, GoneError, NotFoundError, Problem, SyncError, UsageError
+from zsync.localfiles import build_archives, hash_files, stat_files
 from zsync.metadata import merge_unowned
 from zsync.models import Config, LocalFile, RemoteRecord
 from zsync.planning import (
@@ -49,6 +60,7 @@ from zsync.planning import (
 )
 from zsync.planning import Status as PlanStatus
 from zsync.report import NullReporter, Reporter, format_size
+from zsync.reviews import INCLUSION, REFUSED_STATUSES, CommunityRequest, CommunityState, CommunityStatus
 from zsync.units import counted
 from zsync.versions import release_version
 
@@ -84,6 +96,7 @@ class SyncResult:
     published: bool = False
     local_files: tuple[LocalFile, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
+    communities: tuple[CommunityStatus, ...] = ()
 
 
 # --------------------------------------------------------------------------- public API
@@ -127,6 +140,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     publish: bool = False,
     dry_run: bool = False,
     reserve_doi: bool = True,
+    submit_review: bool = False,
     reporter: Reporter | None = None,
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
@@ -146,37 +160,53 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     is a GitHub Actions job with a token variable zsync does not read (a UsageError naming it).
     `files` and `description` are added to the config's, as command-line arguments (stepup-reprep
     4.x's way), relative to `cwd`. `version` overrides metadata.version (a release tag; a leading
-    "v" is dropped).
-    `dry_run` reads the remote state and returns the plan (status "planned") without changing it.
-    `reserve_doi` reserves the DOI of a draft that has none, so it is known before publication
-    (Zenodo registers it only when the draft is published). `on_record_id(path, id)` is called each
-    time the id file gets a new id, right away (before any upload): the action commits and pushes it
-    there, so even a job killed mid-upload leaves the id in the repository. `cwd` is where a `.env`
-    file is looked for first (default: the current directory).
+    "v" is dropped). `dry_run` reads the remote state and returns the plan (status "planned") without
+    changing it. `submit_review` is `review: submit`; `reserve_doi` reserves a DOI before publication.
+    `on_record_id(path, id)` is called each time the id file gets a new id, right away (before any
+    upload): the action commits and pushes it, so a killed job leaves the id in the repository.
+    `cwd` is where a `.env` file is looked for first (default: the current directory).
     Raises ConfigError (bad config), SyncError (a remote state that forbids the sync), RemoteError.
     """
     reporter = reporter or NullReporter()
-    with reporter.phase("Validate configuration"):
-        arguments = Arguments(tuple(files), description, cwd) if files or description is not None else None
-        config = load_config(Path(config_path), arguments=arguments)
-        _tell_how_read(config, reporter)
-        if version:
-            config = config.with_version(release_version(version))
-        env = os.environ if environ is None else environ
-        if token is _FROM_ENVIRONMENT:
-            token = resolve_token(config, env, cwd=cwd)
-        local_files = scan(config.paths)
+    with ExitStack() as cleanup:  # the archives are built in a temporary folder, removed at the end
+        with reporter.phase("Validate configuration"):
+            given = files or description is not None
+            arguments = Arguments(tuple(files), description, cwd) if given else None
+            config = load_config(Path(config_path), arguments=arguments)
+            _tell_how_read(config, reporter)
+            if version:
+                config = config.with_version(release_version(version))
+            env = os.environ if environ is None else environ
+            if token is _FROM_ENVIRONMENT:
+                token = resolve_token(config, env, cwd=cwd)
+            workdir = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="zsync-archives-"))
+            local_files = read_local_files(config, reporter, Path(workdir))
+        if not token and client is None:
+            return _without_token(config, local_files, env, require_token=require_token)
+        if client is None:
+            client = make_client(config, token or "", env, retry, reporter)
+        options = PlanOptions(publish, reserve_doi, submit_review)
+        run = _Run(config, client, reporter, on_record_id, options, today().isoformat())
+        with client:
+            return run.sync(local_files, dry_run=dry_run)
+
+
+def read_local_files(config: Config, reporter: Reporter, workdir: Path) -> tuple[LocalFile, ...]:
+    """The data files (stat and MD5), then the archives built into `workdir`; what each glob matched
+    and each archive holds is reported."""
+    for line in matched_lines(config):
+        reporter.info(line)
+    local_files = stat_files(config.paths) + build_archives(config.archives, workdir)
+    for archive, built in zip(config.archives, local_files[len(config.paths) :], strict=True):
         reporter.info(
-            f"{config.metadata.title!r} version {config.metadata.version}: "
-            f"{counted(len(local_files), 'file')}, {format_size(sum(f.size_bytes for f in local_files))}"
+            f"{built.key}: {archive.kind} of {archive.source}, {counted(built.members or 0, 'file')}, "
+            f"{format_size(built.size_bytes)}"
         )
-    if not token and client is None:
-        return _without_token(config, local_files, env, require_token=require_token)
-    if client is None:
-        client = make_client(config, token or "", env, retry, reporter)
-    run = _Run(config, client, reporter, on_record_id, PlanOptions(publish, reserve_doi), today().isoformat())
-    with client:
-        return run.sync(local_files, dry_run=dry_run)
+    reporter.info(
+        f"{config.metadata.title!r} version {config.metadata.version}: "
+        f"{counted(len(local_files), 'file')}, {format_size(sum(f.size_bytes for f in local_files))}"
+    )
+    return local_files
 
 
 def _without_token(
@@ -359,6 +389,10 @@ def read_remote_state(client: ZenodoClient, config: Config) -> RemoteState:
     names an older published version is followed to the latest one. Raises SyncError for an id that
     does not exist at this endpoint or names a deleted record.
     """
+    return _with_communities(client, config, _read_record_state(client, config))
+
+
+def _read_record_state(client: ZenodoClient, config: Config) -> RemoteState:
     record_id = config_record_id(config)
     if record_id is None:
         orphan = client.find_orphan_draft(config.metadata.title)
@@ -366,6 +400,54 @@ def read_remote_state(client: ZenodoClient, config: Config) -> RemoteState:
             return RemoteState()
         return _with_draft_details(client, config, RemoteState(draft=orphan, adopted=True))
     return _resolve(client, config, record_id, record_id)
+
+
+def _with_communities(client: ZenodoClient, config: Config, state: RemoteState) -> RemoteState:
+    """The config's communities (each must exist: else a config error), the record's, and the
+    requests that decide what to do: the draft's review, or the published record's inclusions."""
+    if not config.communities:
+        return state
+    found, problems = [], []
+    for index, slug in enumerate(config.communities):
+        community = client.get_community(slug)
+        if community is None:
+            field_path = f"communities[{index}]" if len(config.communities) > 1 else "communities"
+            problems.append(
+                Problem(
+                    str(config.source),
+                    config.line_of(f"communities[{index}]"),
+                    field_path,
+                    f"there is no community {slug!r} at {config.endpoint}",
+                    "write the identifier from the community's address (.../communities/IDENTIFIER); "
+                    "zenodo.org and the sandbox have different communities",
+                )
+            )
+        else:
+            found.append(community)
+    if problems:
+        raise ConfigError(problems)
+    current = state.record or state.draft
+    communities = CommunityState(tuple(found), members_of(current.document) if current else ())
+    if state.record is None and state.draft is not None:
+        draft = state.draft
+        first = (draft.version_index or 1) <= 1
+        review = review_of(draft.document) if first else client.get_review(draft.id)
+        communities = replace(communities, review=_with_comment(client, review))
+    elif state.record is not None and any(c.id not in communities.member_ids for c in found):
+        mine = [r for r in client.record_requests(state.record.id) if r.type == INCLUSION]
+        communities = replace(communities, requests=tuple(_commented(client, r) for r in mine))
+    return replace(state, communities=communities)
+
+
+def _with_comment(client: ZenodoClient, request: CommunityRequest | None) -> CommunityRequest | None:
+    return None if request is None else _commented(client, request)
+
+
+def _commented(client: ZenodoClient, request: CommunityRequest) -> CommunityRequest:
+    """A refused request with the curator's comment (from its timeline)."""
+    if request.status not in REFUSED_STATUSES:
+        return request
+    return replace(request, comment=client.request_comment(request.id))
 
 
 def _resolve(client: ZenodoClient, config: Config, record_id: str, from_file: str) -> RemoteState:
@@ -438,6 +520,8 @@ class Progress:
     deleted: int = 0
     bytes_uploaded: int = 0
     id_changed: bool = False
+    requests: tuple[CommunityRequest, ...] = ()  # made or submitted by this run
+    under_review: bool = False  # the draft was submitted for review: the curators publish it
 
     @classmethod
     def start(cls, state: RemoteState) -> Progress:
@@ -488,8 +572,12 @@ class _Run:
                 self.reporter.warning(
                     f"record {state.record_id} is not the latest version; following it to {state.followed}"
                 )
+        # Only a file with the key and size of a remote one is hashed now; the others are uploaded
+        # anyway, and hashed as they are sent.
+        local = hash_files(local, state.sizes_by_key())
         try:
             the_plan = compute_plan(self.config, local, state, today=self.today, options=self.options)
+            the_plan = with_communities(the_plan, self.config, state, self.options)
         except SyncError:
             if state.followed and not dry_run:
                 # The id file is corrected even when the sync is refused: it names the latest version.
@@ -533,6 +621,7 @@ class _Run:
             record_id_changed=done.id_changed,
             published=published,
             local_files=local,
+            communities=_community_report(the_plan, done.requests),
         )
 
 
@@ -664,12 +753,66 @@ def _edit_published(step: EditPublished, progress: Progress, run: _Run) -> Progr
 
 @execute_step.register
 def _publish(step: Publish, progress: Progress, run: _Run) -> Progress:
+    if progress.under_review:
+        run.reporter.warning("not publishing: the draft is under review; its community's curators publish it")
+        return progress
     draft_id = _target(progress)
     was_edit = progress.final is not None and progress.final.is_published
     published = run.client.publish(draft_id)
     what = f"the metadata change of record {draft_id}" if was_edit else f"record {published.id}"
     run.reporter.info(f"published {what}")
     return replace(progress, draft=None, final=published)
+
+
+@execute_step.register
+def _set_review(step: SetReview, progress: Progress, run: _Run) -> Progress:
+    run.client.set_review(_target(progress), step.community_id)
+    return progress
+
+
+@execute_step.register
+def _submit_review(step: SubmitReview, progress: Progress, run: _Run) -> Progress:
+    draft_id = _target(progress)
+    if step.if_any:
+        review = run.client.get_review(draft_id)
+        if review is None or review.status != "created":
+            run.reporter.info("the new version needs no review: it stays in the record's communities")
+            return progress
+    request = run.client.submit_review(draft_id, f"Submitted by zsync {__version__}.")
+    run.reporter.info(
+        f"submitted the draft for review by {step.slug} (request {request.id}, {request.status})"
+    )
+    return replace(progress, requests=(*progress.requests, request), under_review=True)
+
+
+@execute_step.register
+def _request_inclusion(step: RequestInclusion, progress: Progress, run: _Run) -> Progress:
+    record_id = progress.final.id if progress.final is not None else _target(progress)
+    request = run.client.include_in_community(
+        record_id, step.community_id, f"Requested by zsync {__version__}."
+    )
+    run.reporter.info(f"requested the inclusion in {step.slug} (request {request.id}, {request.status})")
+    return replace(progress, requests=(*progress.requests, request))
+
+
+@execute_step.register
+def _remove_community(step: RemoveCommunity, progress: Progress, run: _Run) -> Progress:
+    record_id = progress.final.id if progress.final is not None else _target(progress)
+    run.client.remove_from_community(record_id, step.community_id)
+    run.reporter.info(f"removed the record from community {step.slug}")
+    return progress
+
+
+def _community_report(the_plan: Plan, made: tuple[CommunityRequest, ...]) -> tuple[CommunityStatus, ...]:
+    """The plan's community lines, updated with the requests this run made."""
+    by_community = {r.community_id: r for r in made}
+    lines = []
+    for line in the_plan.communities:
+        request = by_community.get(line.community_id)
+        if request is not None:
+            line = replace(line, status=request.status, request_id=request.id, url=request.html_url)
+        lines.append(line)
+    return tuple(lines)
 
 
 @execute_step.register

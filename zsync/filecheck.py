@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from zsync.loader.walk import Late, Spot
+from zsync.models import Archive
 
 # Zenodo's limits (see the InvenioRDM contract): bytes per file and per record.
 MAX_FILE_BYTES = 50 * 10**9
@@ -101,6 +102,25 @@ def _data_file(text: str, path: Path) -> tuple[int, list[tuple[str, str | None]]
         message = f"{text!r} is {_gb(info.st_size)}; Zenodo allows at most {_gb(MAX_FILE_BYTES)} per file"
         return info.st_size, [(message, None)]
     return info.st_size, []
+
+
+def archive(spot: Spot, folder: Archive, file: str) -> list[Late]:
+    """A folder to archive: it exists, is a folder, its files can be archived, and some are included."""
+    from zsync import archives
+
+    where = folder.source
+    if not where.is_dir():
+        what = "does not exist" if not where.exists() else "is not a folder"
+        return [spot.problem(file, f"the folder of {folder.key!r} {what} ({where})")]
+    try:
+        found = archives.members(folder)
+    except (archives.ArchiveError, OSError) as exc:
+        hint = "copy the file into the folder, or exclude it"
+        return [spot.problem(file, f"cannot archive {where}: {exc}", hint)]
+    if not found:
+        hint = "check from:, include: and exclude:"
+        return [spot.problem(file, f"{folder.key!r} would be empty: no file of {where} is included", hint)]
+    return []
 
 
 def record_ids_by_version(spot: Spot, path: Path, file: str) -> list[Late]:

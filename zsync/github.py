@@ -8,6 +8,7 @@ to the stream its entry point hands it. The syntax follows GitHub's "Workflow co
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator, Mapping
@@ -16,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from zsync import safetext
 from zsync.errors import ConfigError, UsageError, ZsyncError
 from zsync.report import format_rate, format_size
+from zsync.units import counted
 
 if TYPE_CHECKING:
     from zsync.engine import SyncResult
@@ -242,6 +245,32 @@ def outputs_of(result: SyncResult) -> dict[str, str]:
         "files-deleted": str(result.files_deleted),
         "files-unchanged": str(result.files_unchanged),
         "bytes-uploaded": str(result.bytes_uploaded),
+        **community_outputs(result),
+    }
+
+
+def community_outputs(result: SyncResult) -> dict[str, str]:
+    """`communities` (JSON: per community its slug, status, request id, URL, comment and next step)
+    and, for the first community, `review-request-id`, `review-status` and `review-url`."""
+    if not result.communities:
+        return {}
+    first = result.communities[0]
+    rows = [
+        {
+            "community": c.slug,
+            "status": c.status,
+            "request-id": c.request_id or "",
+            "url": c.url or "",
+            "comment": c.comment or "",
+            "next-step": c.next_step,
+        }
+        for c in result.communities
+    ]
+    return {
+        "communities": json.dumps(rows),
+        "review-request-id": first.request_id or "",
+        "review-status": first.status,
+        "review-url": first.url or "",
     }
 
 
@@ -345,6 +374,7 @@ def render_summary(
     rows.append(("Config", f"`{_md(config_file)}`"))
     out += ["| | |", "| --- | --- |", *(f"| {key} | {value} |" for key, value in rows), ""]
     out += _files_section(result)
+    out += _communities_section(result)
     if result.plan is not None and result.plan.metadata_changes:
         out += ["### Metadata fields changed", ""]
         out += [f"- `{_md(change.field)}`" for change in result.plan.metadata_changes]
@@ -360,6 +390,17 @@ def render_summary(
     return "\n".join(out) + "\n"
 
 
+def _communities_section(result: SyncResult) -> list[str]:
+    if not result.communities:
+        return []
+    out = ["### Communities", "", "| community | status | request | next step |", "| --- | --- | --- | --- |"]
+    for c in result.communities:
+        request = f"[{_md(c.request_id)}]({c.url})" if c.request_id and c.url else _md(c.request_id or "")
+        said = f" (curator: {_md(c.comment)})" if c.comment else ""
+        out.append(f"| {_md(c.slug)} | `{c.status}`{said} | {request} | {_md(c.next_step)} |")
+    return [*out, ""]
+
+
 def _files_section(result: SyncResult) -> list[str]:
     planned = result.status == "planned"
     rows = result.plan.file_rows() if result.plan is not None else ()
@@ -370,7 +411,11 @@ def _files_section(result: SyncResult) -> list[str]:
     else:
         return []
     lines = ["### Files", "", "| File | Action | Size |", "| --- | --- | ---: |"]
-    lines += [f"| `{_md(key)}` | {verb} | {format_size(size)} |" for key, verb, size in entries]
+    # An archive zsync built from a folder also says how many files it holds.
+    members = {f.key: f.members for f in result.local_files if f.members is not None}
+    for key, verb, size in entries:
+        held = f" ({counted(members[key], 'file')})" if key in members else ""
+        lines.append(f"| `{_md(key)}` | {verb} | {format_size(size)}{held} |")
     if result.plan is not None and not planned:
         lines += [
             "",
@@ -396,6 +441,8 @@ def _next_steps(result: SyncResult, repository_url: str | None) -> list[str]:
         ]
     if result.status == "planned":
         return ["This was a dry run. Run again without `dry-run` to apply the changes above."]
+    if result.state == "draft" and any(c.status == "submitted" for c in result.communities):
+        return ["Wait for the community's curators: they review the draft and publish it when they accept."]
     if result.state == "draft":
         target = f"[the draft]({result.html_url})" if result.html_url else "the draft on Zenodo"
         return [
@@ -461,18 +508,18 @@ class GitHubReporter:
             yield
             return
         self._open_groups += 1
-        self._print(command("group", title))
+        safetext.command(self.stream, command("group", title))
         try:
             yield
         finally:
             self._open_groups -= 1
-            self._print("::endgroup::")
+            safetext.command(self.stream, "::endgroup::")
 
     def info(self, message: str) -> None:
         self._print(message)
 
     def warning(self, message: str) -> None:
-        self._print(warning_annotation(message))
+        safetext.command(self.stream, warning_annotation(message))
 
     def file_done(self, action: str, key: str, size_bytes: int, elapsed_s: float) -> None:
         rate = format_rate(size_bytes, elapsed_s)

@@ -25,6 +25,18 @@ class InvalidIdentifier(ValueError):
         self.hint = hint
 
 
+def is_loopback_host(host: str) -> bool:
+    """`localhost` or a loopback address (`127.0.0.1`, `::1`): where http is allowed (a test server)."""
+    if host == "localhost":
+        return True
+    import ipaddress  # only for an http endpoint, which is rare
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 # --------------------------------------------------------------------------- checksums
 
 

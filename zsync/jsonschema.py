@@ -42,6 +42,30 @@ def _object(description: str, properties: Schema, **extra: Any) -> Schema:
     }
 
 
+def _path_item() -> Schema:
+    globs = {"type": "array", "items": {"type": "string", "minLength": 1}}
+    return {
+        "anyOf": [
+            _string("A file by path, or a glob (results/*.csv, figures/**/*.pdf) expanded in sorted order."),
+            _object(
+                "A path or glob that may match nothing.",
+                {"path": _string("A path or a glob."), "optional": {"type": "boolean"}},
+                required=["path"],
+            ),
+            _object(
+                "A folder published as one reproducible archive (.zip or .tar.gz).",
+                {
+                    "archive": _string("The archive's file name.", pattern=r"^[^/]+\.(zip|tar\.gz|tgz)$"),
+                    "from": _string("The folder to archive; its folder paths are kept in the archive."),
+                    "include": {**globs, "description": "Globs of the files to include (default: all)."},
+                    "exclude": {**globs, "description": "Globs of the files to leave out."},
+                },
+                required=["archive", "from"],
+            ),
+        ]
+    }
+
+
 def _organisation(description: str) -> Schema:
     return _object(
         description,
@@ -433,6 +457,34 @@ def _domain_custom_fields() -> Schema:
     return properties
 
 
+def _communities() -> dict[str, Schema]:
+    slug = _string(
+        "A community's identifier, as in its address (https://zenodo.org/communities/IDENTIFIER); "
+        "zsync plan checks that it exists.",
+        pattern=r"^[-\w]{1,100}$",
+    )
+    return {
+        "communities": {
+            "description": "The communities of the record. A never-published draft is submitted for review "
+            "by the first (with review: submit); a published record gets one inclusion request for each "
+            "community it is not in.",
+            "oneOf": [slug, {"type": "array", "items": slug, "uniqueItems": True}],
+        },
+        "review": {
+            "type": "string",
+            "enum": list(configschema.REVIEW_MODES),
+            "default": "report",
+            "description": "submit: submit a complete draft for review by the first community (its "
+            "curators then publish it); report: only say what would be submitted.",
+        },
+        "communities_remove": {
+            "type": "boolean",
+            "default": False,
+            "description": "Remove the record from communities it is in that `communities` does not list.",
+        },
+    }
+
+
 def build_schema() -> Schema:
     """The JSON Schema of zenodo.yaml as a dict."""
     return {
@@ -478,15 +530,17 @@ def build_schema() -> Schema:
                     "type": "array",
                     "minItems": 1,
                     "maxItems": configrules.MAX_FILES,
-                    "items": _string("A file to publish, by path."),
+                    "items": _path_item(),
                     "description": f"The files to publish: at least 1, at most {configrules.MAX_FILES}, "
                     "not empty, at most 50 GB each and in total. Zenodo has no folders: a file is "
-                    "published under its base name, so base names must differ. Zip a directory first. "
+                    "published under its base name, so base names must differ; publish a folder as an "
+                    "archive ({archive: data.zip, from: raw/}). "
                     "Required unless the files are given as arguments (zsync sync CONFIG FILE...), as "
                     "stepup-reprep 4.x took them.",
                 },
                 "access": _access(),
                 "custom_fields": _custom_fields(),
+                **_communities(),
             },
             required=["endpoint", "metadata"],
         ),

@@ -1,17 +1,29 @@
 """The local side of a sync: the files listed in `paths`, with their size and MD5.
 
-Each file is read exactly once per run, in large blocks (constant memory whatever its size); the
-MD5 is what Zenodo reports for a committed file, so comparing (key, size, md5) tells whether a
-remote file is current without downloading anything.
+Each byte is read once per run, in large blocks (constant memory whatever its size). The MD5 is
+what Zenodo reports for a committed file, so comparing (key, size, md5) tells whether a remote file
+is current without downloading anything. Only a file whose key and size match a remote file needs
+that: `stat_files` gives sizes, `hash_files` hashes the files that need it (in parallel: hashlib
+releases the GIL), and a file uploaded anyway is hashed as it is sent (`HashingReader`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from zsync.models import LocalFile
+from zsync import archives
+from zsync.models import Archive, LocalFile
+
+if TYPE_CHECKING:
+    from typing import IO
+
+    BinaryReader = IO[bytes]
 
 # 1 MiB reads: large enough that the per-call overhead vanishes next to MD5 itself.
 _BLOCK_BYTES = 1 << 20
@@ -28,14 +40,77 @@ def md5_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def scan(
-    paths: Sequence[Path], *, on_file: Callable[[LocalFile], None] | None = None
+def stat_files(paths: Sequence[Path]) -> tuple[LocalFile, ...]:
+    """Key and size of every path (already validated by the config loader), in `paths` order; no MD5."""
+    return tuple(LocalFile(key=p.name, path=p, size_bytes=p.stat().st_size, md5=None) for p in paths)
+
+
+# Each hashing thread holds one block; together they may use at most this share of free memory.
+_MEMORY_SHARE = 8
+
+
+def workers(count: int) -> int:
+    """Threads to hash `count` files with: at most one per core this process may use, and as many
+    blocks as a small share of the available memory holds."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    try:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        available = 1 << 30
+    by_memory = max(1, available // _MEMORY_SHARE // _BLOCK_BYTES)
+    return max(1, min(count, cores, by_memory))
+
+
+def hash_files(
+    files: Sequence[LocalFile], needed: Collection[tuple[str, int | None]]
 ) -> tuple[LocalFile, ...]:
-    """Stat and hash every path (already validated by the config loader), in `paths` order."""
-    files = []
-    for path in paths:
-        local = LocalFile(key=path.name, path=path, size_bytes=path.stat().st_size, md5=md5_of(path))
-        if on_file is not None:
-            on_file(local)
-        files.append(local)
-    return tuple(files)
+    """`files`, with the MD5 of those whose (key, size) is in `needed`, hashed in parallel; the
+    order is `files`' whatever finishes first."""
+    todo = [f for f in files if f.md5 is None and (f.key, f.size_bytes) in needed]
+    if not todo:
+        return tuple(files)
+    if len(todo) == 1:
+        digests = [md5_of(todo[0].path)]
+    else:
+        with ThreadPoolExecutor(max_workers=workers(len(todo)), thread_name_prefix="zsync-md5") as pool:
+            digests = list(pool.map(md5_of, [f.path for f in todo]))
+    found = {f.key: digest for f, digest in zip(todo, digests, strict=True)}
+    return tuple(replace(f, md5=found[f.key]) if f.key in found else f for f in files)
+
+
+class HashingReader:
+    """An open binary file read through: the bytes read so far are hashed (MD5), so a file that is
+    uploaded is hashed on the way instead of in a pass of its own."""
+
+    def __init__(self, stream: BinaryReader) -> None:
+        self._stream = stream
+        self._digest = hashlib.md5(usedforsecurity=False)
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._stream.read(size)
+        self._digest.update(data)
+        return data
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+def scan(paths: Sequence[Path]) -> tuple[LocalFile, ...]:
+    """Stat and hash every path, in `paths` order."""
+    files = stat_files(paths)
+    return hash_files(files, {(f.key, f.size_bytes) for f in files})
+
+
+def build_archives(folders: Sequence[Archive], workdir: Path) -> tuple[LocalFile, ...]:
+    """Each folder written as its reproducible archive into `workdir` (a temporary folder the caller
+    removes), with its size, MD5 (computed while writing) and member count."""
+    built = []
+    for folder in folders:
+        found = archives.members(folder)
+        target = workdir / folder.key
+        size, md5 = archives.write(folder, found, target)
+        built.append(LocalFile(key=folder.key, path=target, size_bytes=size, md5=md5, members=len(found)))
+    return tuple(built)

@@ -108,7 +108,7 @@ def render_document(
     the uploads must not name one.
     """
     metadata = _render_metadata(config, publication_date)
-    keys = [path.name for path in config.paths]
+    keys = list(config.file_keys)
     files: dict[str, Any] = {"enabled": True, "order": keys}
     if keys and default_preview:
         files["default_preview"] = keys[0]

@@ -118,6 +118,30 @@ class Metadata:
 
 
 @dataclass(frozen=True)
+class Archive:
+    """A folder published as one archive: `key` (`data.zip`, `data.tar.gz`), the folder `source`, and
+    the globs (relative to it) of the files it includes and excludes."""
+
+    key: str
+    source: Path
+    include: tuple[str, ...] = ("**",)
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return "zip" if self.key.lower().endswith(".zip") else "tar.gz"
+
+
+@dataclass(frozen=True)
+class PatternMatch:
+    """A glob of `paths` (`field` is where it was written) and the files it matched, sorted."""
+
+    field: str
+    pattern: str
+    files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated zenodo.yaml. Paths are absolute (resolved against the config file's folder, `~` expanded).
 
@@ -131,6 +155,10 @@ class Config:
     metadata: Metadata
     paths: tuple[Path, ...]
     path_token: Path | None = None
+    # Folders published as one reproducible archive each (`paths: [{archive: data.zip, from: raw/}]`).
+    archives: tuple[Archive, ...] = ()
+    # What each glob in `paths` matched, in the order of `paths` (for `plan` and `validate`).
+    patterns: tuple[PatternMatch, ...] = ()
     code_repository: str | None = None
     path_readme: Path | None = None
     access: Access = field(default_factory=Access)
@@ -138,6 +166,12 @@ class Config:
     # Zenodo custom fields the config sets, keyed and shaped as sent (`{"code:developmentStatus":
     # {"id": "active"}}`); `code:codeRepository` is `code_repository`. Only these are owned.
     custom_fields: Mapping[str, Any] = field(default_factory=dict)
+    # Community slugs, in order: the first is where a never-published draft is submitted for review.
+    communities: tuple[str, ...] = ()
+    # "submit": submit a complete draft for the first community's review; "report": only say so.
+    review: Literal["report", "submit"] = "report"
+    # Remove the record from communities it is in that `communities` does not list.
+    communities_remove: bool = False
     # The stepup-reprep generation the file was written for ("1.x", "3.x", "4.x"), None for zsync's own.
     generation: str | None = None
     # 1.x keeps record ids in a JSON file {version: id} (path_versions); zsync reads and writes it so.
@@ -151,6 +185,11 @@ class Config:
     origins: Mapping[str, tuple[str, int]] = field(default_factory=dict, compare=False, repr=False)
     overridden: Mapping[str, tuple[str, int]] = field(default_factory=dict, compare=False, repr=False)
     warnings: tuple[str, ...] = ()
+
+    @property
+    def file_keys(self) -> tuple[str, ...]:
+        """The names the record's files get: the data files', then the archives'."""
+        return tuple(path.name for path in self.paths) + tuple(a.key for a in self.archives)
 
     def with_version(self, version: str) -> Config:
         """A copy whose metadata.version is `version` (the action's `version` input, a release tag)."""
@@ -172,12 +211,17 @@ class Config:
 
 @dataclass(frozen=True)
 class LocalFile:
-    """A file to publish: its Zenodo key (the base name), where it is, its size and MD5 (hex)."""
+    """A file to publish: its Zenodo key (the base name), where it is, its size and MD5 (hex).
+
+    `md5` is None until it is needed: a file is hashed beforehand only when a remote file has its key
+    and size (else it is uploaded anyway, and hashed on the way). `members` is the number of files in
+    it when zsync built it from a folder (an archive)."""
 
     key: str
     path: Path
     size_bytes: int
-    md5: str
+    md5: str | None
+    members: int | None = None
 
 
 # --------------------------------------------------------------------------- remote state

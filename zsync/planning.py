@@ -13,6 +13,7 @@ run stopped anywhere leaves a state the next plan completes, never a stale file 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
@@ -20,6 +21,7 @@ from typing import Any, ClassVar, Literal
 from zsync.errors import SyncError
 from zsync.metadata import diff_owned, render_document, unowned_metadata
 from zsync.models import Config, FieldChange, LocalFile, RemoteFile, RemoteRecord
+from zsync.reviews import CommunityState, CommunityStatus
 from zsync.units import counted, format_size
 from zsync.versions import compare_versions
 
@@ -87,10 +89,19 @@ class RemoteState:
     followed: str | None = None
     adopted: bool = False
     needs_import: bool = False
+    # The config's communities, the record's, and their requests (None: the config lists none).
+    communities: CommunityState | None = None
 
     @property
     def current(self) -> RemoteRecord | None:
         return self.draft or self.record
+
+    def sizes_by_key(self) -> set[tuple[str, int | None]]:
+        """(key, size) of every remote file a plan may compare a local file with: a local file
+        that matches none of them is uploaded whatever its MD5, so it need not be hashed first."""
+        records = [r for r in (self.draft, self.record, self.previous) if r is not None]
+        files = [*self.draft_files, *(f for r in records for f in r.files)]
+        return {(f.key, f.size_bytes) for f in files}
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,7 @@ class PlanOptions:
 
     publish: bool = False
     reserve_doi: bool = True
+    submit_review: bool = False  # --submit-review: as `review: submit` in the config
 
 
 # --------------------------------------------------------------------------- steps
@@ -278,6 +290,9 @@ def mutating_calls() -> frozenset[str]:
 
 
 def _step_types() -> list[type[Step]]:
+    # The community steps extend the plan from their own module (which imports this one).
+    import zsync.communityplan  # noqa: F401
+
     found: list[type[Step]] = []
     todo = list(Step.__subclasses__())
     while todo:
@@ -320,6 +335,7 @@ class Plan:
     metadata_changes: tuple[FieldChange, ...] = ()
     unchanged: tuple[LocalFile, ...] = ()
     warnings: tuple[str, ...] = ()
+    communities: tuple[CommunityStatus, ...] = ()  # see zsync.communityplan
 
     @property
     def uploads(self) -> tuple[UploadFile, ...]:
@@ -374,7 +390,7 @@ def diff_files(local: Sequence[LocalFile], remote: Sequence[RemoteFile]) -> tupl
             actions.append(FileAction("upload", lf.key, lf.size_bytes, local=lf, reason="new"))
         elif rf.status != "completed":
             actions.append(FileAction("replace", lf.key, lf.size_bytes, lf, rf, reason=f"remote {rf.status}"))
-        elif rf.size_bytes != lf.size_bytes or (rf.md5 or "").lower() != lf.md5.lower():
+        elif rf.size_bytes != lf.size_bytes or (rf.md5 or "").lower() != (lf.md5 or "?").lower():
             actions.append(FileAction("replace", lf.key, lf.size_bytes, lf, rf, reason="content differs"))
         else:
             actions.append(FileAction("keep", lf.key, lf.size_bytes, lf, rf))
@@ -712,4 +728,5 @@ def plan_as_dict(plan: Plan) -> Mapping[str, Any]:
         "metadata_changes": [{"field": c.field, "old": c.old, "new": c.new} for c in plan.metadata_changes],
         "bytes_to_upload": plan.bytes_to_upload,
         "warnings": list(plan.warnings),
+        "communities": [dataclasses.asdict(c) for c in plan.communities],
     }

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol, TextIO
 
+from zsync.safetext import control
 from zsync.units import format_rate, format_size
 
 log = logging.getLogger("zsync")
@@ -108,13 +109,13 @@ class TerminalReporter(LogReporter):
         started_s, first_bytes = self._started_s.setdefault(key, (time.monotonic(), sent_bytes))
         percent = 100.0 * sent_bytes / total_bytes if total_bytes else 100.0
         rate = format_rate(sent_bytes - first_bytes, time.monotonic() - started_s)
-        self.stream.write(
-            f"\r  {key} {percent:5.1f}% of {format_size(total_bytes)} ({rate})\x1b[K"  # \x1b[K: clear to end
-        )
+        control(self.stream, "\r")
+        self.stream.write(f"  {key} {percent:5.1f}% of {format_size(total_bytes)} ({rate})")
+        control(self.stream, "\x1b[K")  # clear to the end of the line
         self.stream.flush()
 
     def file_done(self, action: str, key: str, size_bytes: int, elapsed_s: float) -> None:
         if self._started_s.pop(key, None) is not None:
-            self.stream.write("\r\x1b[K")
+            control(self.stream, "\r\x1b[K")
             self.stream.flush()
         super().file_done(action, key, size_bytes, elapsed_s)

@@ -27,7 +27,7 @@ import types
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any, Final, Generic, Protocol, TypedDict, TypeVar, Unpack
+from typing import Any, Final, Generic, Protocol, TypedDict, TypeVar, Unpack
 
 import requests
 import tenacity
@@ -155,11 +155,17 @@ class RetryPolicy:
         return base + self.jitter_s * self.rng()
 
 
+class Readable(Protocol):
+    """What an upload reads its bytes from: an open binary file, or a reader wrapping one."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class Upload:
     """A request body streamed from an open file: exactly `size_bytes` bytes, told to `progress`."""
 
-    fh: IO[bytes]
+    fh: Readable
     size_bytes: int
     progress: ProgressCallback | None = None
 
@@ -180,12 +186,17 @@ class Request:
 @dataclass(frozen=True)
 class Reply:
     """What the server answered to one request (status below 400 unless it raised); header names
-    are lower-case."""
+    are lower-case.
+
+    `json()` is where the server's text enters zsync: every string in it (keys too) has passed
+    `scrub`, the transport's, which removes the token wherever the server echoes it (`message`,
+    `errors[].messages`, a saved draft's `errors`, any field)."""
 
     status: int
     reason: str
     headers: Mapping[str, str]
     body: bytes
+    scrub: Callable[[str], str] | None = field(default=None, repr=False, compare=False)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -195,8 +206,20 @@ class Reply:
         return self.status in _REDIRECT_STATUSES and "location" in self.headers
 
     def json(self) -> Any:
-        """The body parsed as JSON; ValueError when it is not JSON."""
-        return json.loads(self.body)
+        """The body parsed as JSON, its strings scrubbed; ValueError when it is not JSON."""
+        document = json.loads(self.body)
+        return document if self.scrub is None else _scrubbed(document, self.scrub)
+
+
+def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
+    """A parsed JSON value with `scrub` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_scrubbed(item, scrub) for item in value]
+    if isinstance(value, dict):
+        return {scrub(key): _scrubbed(item, scrub) for key, item in value.items()}
+    return value
 
 
 @dataclass(eq=False)
@@ -349,7 +372,7 @@ class Transport:
             timeout=(self.connect_timeout_s, read_timeout_s),
             allow_redirects=request.allow_redirects,
         )
-        return _receive(response)
+        return _receive(response, self.scrub)
 
     def _checked(self, reply: Reply, request: Request) -> Reply:
         status = reply.status
@@ -591,13 +614,17 @@ def _open_session(session: requests.Session | None, token: str, user_agent: str 
     return session
 
 
-def _receive(response: requests.Response) -> Reply:
-    """The answer as a value, its body read in full (the timing covers it, the connection is freed)."""
+def _receive(response: requests.Response, scrub: Callable[[str], str]) -> Reply:
+    """The answer as a value, its body read in full (the timing covers it, the connection is freed);
+    its headers and reason already scrubbed, its JSON scrubbed when parsed."""
     return Reply(
         status=response.status_code,
-        reason=response.reason or "",
-        headers=types.MappingProxyType({name.lower(): value for name, value in response.headers.items()}),
+        reason=scrub(response.reason or ""),
+        headers=types.MappingProxyType(
+            {name.lower(): scrub(value) for name, value in response.headers.items()}
+        ),
         body=response.content,
+        scrub=scrub,
     )
 
 
@@ -608,7 +635,7 @@ class _ProgressReader:
     at `total` even if the file grew, so the length header stays true.
     """
 
-    def __init__(self, fh: IO[bytes], total: int, progress: ProgressCallback | None) -> None:
+    def __init__(self, fh: Readable, total: int, progress: ProgressCallback | None) -> None:
         self._fh = fh
         self._total = total
         self._sent = 0

@@ -19,6 +19,9 @@ Admin HTTP routes (no token; never faulted, rate-limited or logged), for subproc
     POST /api/_emulator/records/{id}/publish | delete | external-doi
     GET|PUT /api/_emulator/faults, /api/_emulator/rate-limit, /api/_emulator/index {"delay_s": S}
     GET|DELETE /api/_emulator/log; GET /api/_emulator/state; POST /api/_emulator/reset
+    POST /api/_emulator/communities {"slug", "title", "review_policy", "new_version_review"}
+    POST /api/_emulator/requests/{id}/accept | decline | expire {"comment": ...}; GET .../requests
+    POST /api/_emulator/links/{id}/expire; GET /api/_emulator/links
 
 Command line: `python -m zsync.emulator [--port N] [--data DIR] [--token T ...]`, also `zsync emulator`;
 the default token is "emulator-token". Vocabularies (licences, resource and relation types) come from

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from zsync.emulator.communities import Communities
 from zsync.emulator.store import ApiError, Store, StoredFile, Version, not_found, permission_denied
 from zsync.emulator.validation import Vocabularies
 
@@ -158,6 +159,21 @@ _ROUTES: list[tuple[str, tuple[str, ...], str, bool, str]] = [
     ("GET", ("records", "{id}", "versions"), "record", False, "versions"),
     ("GET", ("records", "{id}", "versions", "latest"), "none", False, "latest"),
     ("GET", ("user", "records"), "record", False, "user_records"),
+    ("GET", ("communities", "{slug}"), "files", False, "community"),
+    ("GET", ("records", "{id}", "draft", "review"), "files", False, "read_review"),
+    ("PUT", ("records", "{id}", "draft", "review"), "files", True, "put_review"),
+    ("DELETE", ("records", "{id}", "draft", "review"), "none", False, "delete_review"),
+    ("POST", ("records", "{id}", "draft", "actions", "submit-review"), "files", True, "submit_review"),
+    ("GET", ("records", "{id}", "communities"), "files", False, "record_communities"),
+    ("POST", ("records", "{id}", "communities"), "files", True, "add_communities"),
+    ("DELETE", ("records", "{id}", "communities"), "files", True, "remove_communities"),
+    ("GET", ("records", "{id}", "requests"), "files", False, "record_requests"),
+    ("GET", ("requests", "{rid}"), "files", False, "read_request"),
+    ("GET", ("requests", "{rid}", "timeline"), "files", False, "timeline"),
+    ("POST", ("requests", "{rid}", "actions", "{action}"), "files", True, "request_action"),
+    ("GET", ("records", "{id}", "access", "links"), "files", False, "list_links"),
+    ("POST", ("records", "{id}", "access", "links"), "files", True, "create_link"),
+    ("DELETE", ("records", "{id}", "access", "links", "{link_id}"), "none", False, "delete_link"),
 ]
 
 
@@ -395,10 +411,12 @@ class _Handler(BaseHTTPRequestHandler):
                 call.body = self._read_json()
                 if call.body is _INVALID:
                     return None
-            call.publish_504 = name == "publish" and draw_publish
+            call.publish_504 = name in ("publish", "submit_review", "add_communities") and draw_publish
             call.reset_upload = name == "upload" and draw_upload
             try:
-                route: Callable[[Emulator, _Call], _Reply | None] = getattr(_Routes, name)
+                route: Callable[[Emulator, _Call], _Reply | None] = getattr(_Routes, name, None) or getattr(
+                    _CommunityRoutes, name
+                )
                 reply = route(emu, call)
             except ApiError as exc:
                 self._reply_error(exc, drain=True)
@@ -577,10 +595,114 @@ class _Handler(BaseHTTPRequestHandler):
                     for rid, files in emu._all_files().items()
                 },
             }
+        found = _admin_communities(emu, method, parts, body)
+        if found is not None:
+            return found
         if parts == ["reset"] and method == "POST":
             emu.reset()
             return {"reset": True}
         raise ApiError(404, "Unknown admin route: see zsync.emulator's docstring.")
+
+
+class _CommunityRoutes:
+    """The routes of communities, review and inclusion requests and secret links (see
+    zsync.emulator.communities)."""
+
+    @staticmethod
+    def community(emu: Emulator, call: _Call) -> _Reply:
+        return _Reply(200, emu.book.community_document(emu.book.community(call.params["slug"])))
+
+    @staticmethod
+    def read_review(emu: Emulator, call: _Call) -> _Reply:
+        return _Reply(200, emu.book.read_review(call.user, call.params["id"]))
+
+    @staticmethod
+    def put_review(emu: Emulator, call: _Call) -> _Reply:
+        return _Reply(200, emu.book.put_review(call.user, call.params["id"], call.body))
+
+    @staticmethod
+    def delete_review(emu: Emulator, call: _Call) -> _Reply:
+        emu.book.delete_review(call.user, call.params["id"])
+        return _Reply(204)
+
+    @staticmethod
+    def submit_review(emu: Emulator, call: _Call) -> _Reply:
+        body = emu.book.submit_review(call.user, call.params["id"], call.body)
+        if call.publish_504:
+            return _Reply(
+                504, {"status": 504, "message": "Gateway timeout."}, fault="submit_504_after_success"
+            )
+        return _Reply(202, body)
+
+    @staticmethod
+    def record_communities(emu: Emulator, call: _Call) -> _Reply:
+        return _Reply(200, emu.book.record_communities(call.params["id"]))
+
+    @staticmethod
+    def add_communities(emu: Emulator, call: _Call) -> _Reply:
+        status, body = emu.book.add_communities(call.user, call.params["id"], call.body)
+        if call.publish_504 and status == 200:
+            return _Reply(
+                504, {"status": 504, "message": "Gateway timeout."}, fault="include_504_after_success"
+            )
+        return _Reply(status, body)
+
+    @staticmethod
+    def remove_communities(emu: Emulator, call: _Call) -> _Reply:
+        status, body = emu.book.remove_communities(call.user, call.params["id"], call.body)
+        return _Reply(status, body)
+
+    @staticmethod
+    def record_requests(emu: Emulator, call: _Call) -> _Reply:
+        return _Reply(200, emu.book.record_requests(call.user, call.params["id"]))
+
+    @staticmethod
+    def read_request(emu: Emulator, call: _Call) -> _Reply:
+        return _Reply(200, emu.book.read_request(call.user, call.params["rid"]))
+
+    @staticmethod
+    def timeline(emu: Emulator, call: _Call) -> _Reply:
+        return _Reply(200, emu.book.timeline(call.user, call.params["rid"]))
+
+    @staticmethod
+    def request_action(emu: Emulator, call: _Call) -> _Reply:
+        payload = call.body.get("payload") if isinstance(call.body, dict) else None
+        comment = payload.get("content") if isinstance(payload, dict) else None
+        _require_user(call)
+        return _Reply(200, emu.book.act(call.user, call.params["rid"], call.params["action"], comment))
+
+    @staticmethod
+    def list_links(emu: Emulator, call: _Call) -> _Reply:
+        return _Reply(200, emu.book.list_links(call.user, call.params["id"]))
+
+    @staticmethod
+    def create_link(emu: Emulator, call: _Call) -> _Reply:
+        return _Reply(201, emu.book.create_link(call.user, call.params["id"], call.body))
+
+    @staticmethod
+    def delete_link(emu: Emulator, call: _Call) -> _Reply:
+        emu.book.delete_link(call.user, call.params["id"], call.params["link_id"])
+        return _Reply(204)
+
+
+def _admin_communities(emu: Emulator, method: str, parts: list[str], body: Any) -> Any:
+    """The curator's side: create communities, accept/decline/expire requests, expire a link."""
+    book = emu.book
+    if parts == ["communities"] and method == "POST":
+        options = {k: body[k] for k in ("review_policy", "new_version_review", "visibility") if k in body}
+        return book.community_document(
+            book.add_community(str(body["slug"]), str(body.get("title", "")), **options)
+        )
+    if parts[:1] == ["requests"] and len(parts) == 3 and method == "POST":
+        comment = body.get("comment")
+        return book.act(None, parts[1], parts[2], comment if isinstance(comment, str) else None)
+    if parts == ["requests"] and method == "GET":
+        return [book.request_document(r) | {"events": r.events} for r in book.requests.values()]
+    if parts[:1] == ["links"] and len(parts) == 3 and parts[2] == "expire" and method == "POST":
+        return book.expire_link(parts[1])
+    if parts == ["links"] and method == "GET":
+        return {pid: [book.link_document(link) for link in links] for pid, links in book.links.items()}
+    return None
 
 
 class _Invalid:
@@ -605,7 +727,7 @@ class _Routes:
     ) -> _Reply:
         store = emu._store
         if call.mode == "rdm":
-            body = store.rdm_document(version, draft=draft)
+            body = emu.book.decorate(store.rdm_document(version, draft=draft), version, draft=draft)
             if errors is not None:
                 body["errors"] = errors
         else:
@@ -647,11 +769,15 @@ class _Routes:
 
     @staticmethod
     def discard(emu: Emulator, call: _Call) -> _Reply:
+        emu._store.read_draft(call.user, call.params["id"])
+        emu.book.check_discard(call.params["id"])
         emu._store.discard(call.user, call.params["id"], call.handler.headers.get("If-Match"))
         return _Reply(204)
 
     @staticmethod
     def publish(emu: Emulator, call: _Call) -> _Reply:
+        emu._store.read_draft(call.user, call.params["id"])
+        emu.book.check_publish(call.params["id"])
         record = emu._store.publish(call.user, call.params["id"])
         if call.publish_504:
             # The publish took effect; the gateway gave up waiting. Clients must re-read.
@@ -663,6 +789,7 @@ class _Routes:
     @staticmethod
     def new_version(emu: Emulator, call: _Call) -> _Reply:
         draft = emu._store.new_version(call.user, call.params["id"])
+        emu.book.on_new_version(draft)
         return _Routes._doc(emu, call, 201, draft, draft=True)
 
     @staticmethod
@@ -844,6 +971,7 @@ class Emulator:
             clock=clock,
         )
         self._store.index_delay_s = index_delay_s
+        self.book = Communities(self._store)
         self.host, self.port = host, port
         self.read_timeout_s = read_timeout_s
         self._limiter = _RateLimiter()
@@ -973,8 +1101,32 @@ class Emulator:
 
     def publish(self, record_id: str) -> dict[str, Any]:
         """Press "Publish" on a draft (no token needed); returns the published record's RDM JSON."""
+        self.book.check_publish(record_id)
         record = self._store.publish(None, record_id, admin=True)
         return self._store.rdm_document(record, draft=False, ui=False)
+
+    def add_community(
+        self, slug: str, title: str = "", *, review_policy: str = "closed", new_version_review: bool = False
+    ) -> dict[str, Any]:
+        """Create a community (as its owner would on the website); returns its JSON."""
+        community = self.book.add_community(
+            slug, title, review_policy=review_policy, new_version_review=new_version_review
+        )
+        return self.book.community_document(community)
+
+    def curate(self, request_id: str, action: str, comment: str | None = None) -> dict[str, Any]:
+        """Act on a request as the community's curator: accept, decline (with a comment), expire."""
+        return self.book.act(None, request_id, action, comment)
+
+    def expire_link(self, link_id: str) -> dict[str, Any]:
+        """Move a secret link's expiry date into the past."""
+        return self.book.expire_link(link_id)
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request (review and inclusion) as InvenioRDM serialises it, with its events."""
+        with self._store.lock:
+            return [self.book.request_document(r) | {"events": r.events} for r in self.book.requests.values()]
 
     def delete_record(self, record_id: str, reason: str = "spam") -> None:
         """Delete a published record as Zenodo's staff do: it answers 410 with a tombstone."""
@@ -987,6 +1139,7 @@ class Emulator:
     def reset(self) -> None:
         """Forget every record, file and logged request."""
         self._store.reset()
+        self.book.reset()
         self.clear_log()
 
     # ------------------------------------------------------------------ state, for tests

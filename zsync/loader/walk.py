@@ -14,6 +14,7 @@ deferred, so the order of the messages does not depend on when those checks ran.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 from zsync import identifiers, vocabulary
 from zsync.errors import Problem
 from zsync.loader.nodes import Node, Unreadable
+from zsync.safetext import escape_controls, quote
 
 _T = TypeVar("_T")
 _T_co = TypeVar("_T_co", covariant=True)
@@ -206,8 +208,17 @@ def sequence(at: Cursor, example: str) -> list[Cursor] | None:
     return items
 
 
-def string(at: Cursor, example: str, min_chars: int = 1) -> str | None:
-    """A non-empty string, stripped."""
+# Refused in every string: control characters, which Zenodo's sanitizer strips or turns into line
+# breaks (so the record would never match the config again) and which could drive a terminal or the
+# Actions log; zero-width spaces and byte-order marks, which it strips too. A line break or a tab
+# only where text may have several lines (`multiline`: descriptions, notes).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
+_CONTROL_OR_BREAK = re.compile(f"[\n\t]|{_CONTROL.pattern}")
+
+
+def string(at: Cursor, example: str, min_chars: int = 1, *, multiline: bool = False) -> str | None:
+    """A non-empty string, stripped, without control characters (line breaks and tabs only when
+    `multiline`)."""
     ok, value = scalar(at)
     if value is INVALID:
         return None
@@ -218,6 +229,10 @@ def string(at: Cursor, example: str, min_chars: int = 1) -> str | None:
         at.add(f"expected a string, got {describe(value)}", hint)
         return None
     text = value.strip()
+    problem = control_problem(text, multiline=multiline)
+    if problem is not None:
+        at.add(*problem)
+        return None
     if len(text) < min_chars:
         if min_chars == 1:
             at.add("is empty", f"for example {example}")
@@ -225,6 +240,22 @@ def string(at: Cursor, example: str, min_chars: int = 1) -> str | None:
             at.add(f"{value!r} is too short (at least {min_chars} characters)")
         return None
     return text
+
+
+def control_problem(text: str, *, multiline: bool = False) -> tuple[str, str] | None:
+    """(message, hint) when `text` holds a control character (see `string`), else None."""
+    bad = (_CONTROL if multiline else _CONTROL_OR_BREAK).search(text)
+    if bad is None:
+        return None
+    index = bad.start()
+    char = text[index]
+    if char in "\n\t":
+        what = "a line break" if char == "\n" else "a tab"
+        return f"{quote(text)} contains {what} (character {index + 1})", "write this value on one line"
+    return (
+        f"{quote(text)} contains a control character ({escape_controls(char)}, character {index + 1})",
+        "remove it: Zenodo strips control characters, and the record would never match the config again",
+    )
 
 
 def choice(at: Cursor, choices: tuple[str, ...], what: str) -> str | None:
@@ -411,9 +442,10 @@ def _accepted_key(at: Cursor, key_node: Node, into: Record) -> str | None:
 # --------------------------------------------------------------------------- parsers for rows
 
 
-def text(example: str, min_chars: int = 1) -> Parser[str]:
-    """A string; `example` is what to write instead (`title: 'A title'`)."""
-    return lambda at: string(at, example, min_chars)
+def text(example: str, min_chars: int = 1, *, multiline: bool = False) -> Parser[str]:
+    """A string; `example` is what to write instead (`title: 'A title'`). `multiline`: line breaks
+    and tabs are allowed."""
+    return lambda at: string(at, example, min_chars, multiline=multiline)
 
 
 def one_of(choices: tuple[str, ...], what: str) -> Parser[str]:
