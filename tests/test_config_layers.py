@@ -79,6 +79,7 @@ def test_loader_modules_import_only_value_types_and_each_other(module: str) -> N
         "zsync.filecheck",
         "zsync.globs",
         "zsync.identifiers",
+        "zsync.lazyre",
         "zsync.loader",
         "zsync.loader.fromyaml",
         "zsync.loader.nodes",

@@ -27,6 +27,7 @@ from typing import Any, Final, NoReturn, TypeVar, Unpack
 from zsync.apicommunities import CommunitiesMixin
 from zsync.errors import BadRequestError, ConflictError, NotFoundError, RemoteError, UploadVerificationError
 from zsync.identifiers import is_loopback_host
+from zsync.lazyre import Lazy
 from zsync.localfiles import HashingReader
 from zsync.models import FileStatus, LocalFile, RemoteFile, RemoteRecord
 from zsync.safetext import quote
@@ -579,10 +580,10 @@ def _seg(value: str) -> str:
 
 # What the server's values must look like before zsync writes, prints or commits them: a record id
 # ends up in the id file, the Actions log, an output and a pushed commit.
-_RECORD_ID: Final = re.compile(r"[0-9]{1,20}")
-_DOI: Final = re.compile(r"10\.[0-9]{4,9}/\S{1,300}")
-_URL: Final = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%]{1,2000}")
-_VOCABULARY_ID: Final = re.compile(r"\S{1,300}")
+_RECORD_ID: Final = Lazy(r"[0-9]{1,20}")
+_DOI: Final = Lazy(r"10\.[0-9]{4,9}/\S{1,300}")
+_URL: Final = Lazy(r"[A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%]{1,2000}")
+_VOCABULARY_ID: Final = Lazy(r"\S{1,300}")
 _REFUSED_HINT: Final = (
     "zsync refuses a value of the wrong shape rather than write it to the record-id file, a log or a "
     "commit; is the endpoint Zenodo, and is no proxy between you and it rewriting its answers?"

@@ -14,22 +14,22 @@ What the fields become on Zenodo is `zsync.metasources`' concern.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from datetime import date
 
 from zsync.errors import Problem
+from zsync.lazyre import Lazy
 from zsync.loader.nodes import Node, Unreadable
 
 CFF_VERSION = "1.2.0"
 
-_DATE = re.compile(r"^[0-9]{4}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])$")
-_DOI = re.compile(r"^10\.\d{4,9}(\.\d+)?/[A-Za-z0-9:/_;\-\.\(\)\[\]\\]+$")
-_EMAIL = re.compile(r"^[\S]+@[\S]+\.[\S]{2,}$")
-_ORCID = re.compile(r"https://orcid\.org/[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]{1}")
-_URL = re.compile(r"^(https|http|ftp|sftp)://.+")
-_SWH = re.compile(r"^swh:1:(snp|rel|rev|dir|cnt):[0-9a-fA-F]{40}$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_DATE = Lazy(r"^[0-9]{4}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])$")
+_DOI = Lazy(r"^10\.\d{4,9}(\.\d+)?/[A-Za-z0-9:/_;\-\.\(\)\[\]\\]+$")
+_EMAIL = Lazy(r"^[\S]+@[\S]+\.[\S]{2,}$")
+_ORCID = Lazy(r"https://orcid\.org/[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]{1}")
+_URL = Lazy(r"^(https|http|ftp|sftp)://.+")
+_SWH = Lazy(r"^swh:1:(snp|rel|rev|dir|cnt):[0-9a-fA-F]{40}$")
+_COUNTRY = Lazy(r"^[A-Z]{2}$")
 
 REFERENCE_TYPES = (
     "art", "article", "audiovisual", "bill", "blog", "book", "catalogue", "conference-paper", "conference",
@@ -89,7 +89,7 @@ def _string(at: _At) -> Iterator[tuple[int, str, str]]:
         yield from at.fail("must not be empty")
 
 
-def _pattern(regex: re.Pattern[str], what: str) -> Check:
+def _pattern(regex: Lazy, what: str) -> Check:
     def check(at: _At) -> Iterator[tuple[int, str, str]]:
         value = scalar_value(at.node) if at.node.kind == "scalar" else None
         if not isinstance(value, str):
@@ -269,7 +269,7 @@ def _anything(at: _At) -> Iterator[tuple[int, str, str]]:
 TOP_FIELDS: dict[str, Check] = {
     "abstract": _string,
     "authors": _AUTHORS,
-    "cff-version": _pattern(re.compile(r"^1\.2\.0$"), "1.2.0"),
+    "cff-version": _pattern(Lazy(r"^1\.2\.0$"), "1.2.0"),
     "commit": _string,
     "contact": _AUTHORS,
     "date-released": _DATE_CHECK,

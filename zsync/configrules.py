@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from zsync import filecheck, identifiers, metasources, vocabulary
+from zsync.lazyre import Lazy
 from zsync.loader.walk import (
     INVALID,
     Cursor,
@@ -537,7 +538,7 @@ def programming_language(at: Cursor) -> str | None:
     )(at)
 
 
-_EDTF_DAY = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+_EDTF_DAY = Lazy(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
 def _real_day(text: str) -> bool:
@@ -790,7 +791,7 @@ def record_ids_file(at: Cursor) -> Path | None:
 
 # --------------------------------------------------------------------------- communities
 
-_SLUG = re.compile(r"^[-\w]{1,100}$", re.ASCII)  # invenio-communities communities/schema.py
+_SLUG = Lazy(r"^[-\w]{1,100}$", re.ASCII)  # invenio-communities communities/schema.py
 
 
 def community_slug(at: Cursor) -> str | None:

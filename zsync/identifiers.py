@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from zsync.lazyre import Lazy
+
 
 class InvalidIdentifier(ValueError):
     """An identifier fails its syntax or checksum; `hint` shows what a valid one looks like."""
@@ -73,7 +75,7 @@ def _gtin_ok(digits: str) -> bool:
 # --------------------------------------------------------------------------- people and organisations
 
 _ORCID_PREFIXES = ("https://orcid.org/", "http://orcid.org/", "orcid.org/")
-_ORCID_RE = re.compile(r"\d{4}-?\d{4}-?\d{4}-?\d{3}[\dX]")
+_ORCID_RE = Lazy(r"\d{4}-?\d{4}-?\d{4}-?\d{3}[\dX]")
 # ORCID iDs are issued from these blocks of the ISNI space (the number before the check digit).
 _ORCID_BLOCKS = ((15_000_000, 35_000_000), (900_000_000_000, 900_100_000_000))
 
@@ -114,7 +116,7 @@ def normalize_isni(value: str) -> str:
     return compact
 
 
-_ROR_RE = re.compile(r"0[0-9a-hjkmnp-tv-z]{6}\d{2}")
+_ROR_RE = Lazy(r"0[0-9a-hjkmnp-tv-z]{6}\d{2}")
 
 
 def normalize_ror(value: str) -> str:
@@ -135,7 +137,7 @@ def normalize_ror(value: str) -> str:
 
 # --------------------------------------------------------------------------- related identifiers
 
-_DOI_RE = re.compile(r"(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)?(10\.\d+(?:\.\d+)*/\S.*)", re.I)
+_DOI_RE = Lazy(r"(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)?(10\.\d+(?:\.\d+)*/\S.*)", re.I)
 
 
 def normalize_doi(value: str) -> str:
@@ -160,8 +162,8 @@ def check_http_url(value: str) -> str:
     return text
 
 
-_ARXIV_NEW = re.compile(r"(\d{4})\.(\d{4,5})(v\d+)?")
-_ARXIV_OLD = re.compile(r"([a-z-]+)(\.[a-z]{2})?/(\d{7})(v\d+)?", re.I)
+_ARXIV_NEW = Lazy(r"(\d{4})\.(\d{4,5})(v\d+)?")
+_ARXIV_OLD = Lazy(r"([a-z-]+)(\.[a-z]{2})?/(\d{7})(v\d+)?", re.I)
 
 
 def normalize_arxiv(value: str) -> str:
@@ -222,7 +224,7 @@ def _istc(value: str) -> str:
 
 
 def _pattern(regex: str, name: str, example: str, flags: int = 0) -> Callable[[str], str]:
-    compiled = re.compile(regex, flags)
+    compiled = Lazy(regex, flags)
 
     def check(value: str) -> str:
         text = value.strip()

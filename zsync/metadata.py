@@ -21,6 +21,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from zsync.errors import ConfigError, Problem
+from zsync.lazyre import Lazy
 from zsync.models import (
     Affiliation,
     Award,
@@ -298,12 +299,12 @@ def render_description(path: Path) -> str:
 
 # What the server's sanitize_unicode (ftfy.fix_text) changes, in the cases that occur in metadata:
 # curly quotes, Latin ligatures, full-width forms, line breaks, NFC, zero-width spaces, controls.
-_SINGLE_QUOTES = re.compile("[\u02bc\u2018-\u201b]")
-_DOUBLE_QUOTES = re.compile("[\u201c-\u201f]")
-_NFKC_CHARS = re.compile("[\u0132\u0133\u01c4-\u01cc\u01f1-\u01f3\ufb00-\ufb06\u3000\uff01-\uffee]")
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\ufffe\uffff]")
-_LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029\x85]")
-_WHITESPACE = re.compile(r"\s+")
+_SINGLE_QUOTES = Lazy("[\u02bc\u2018-\u201b]")
+_DOUBLE_QUOTES = Lazy("[\u201c-\u201f]")
+_NFKC_CHARS = Lazy("[\u0132\u0133\u01c4-\u01cc\u01f1-\u01f3\ufb00-\ufb06\u3000\uff01-\uffee]")
+_CONTROL_CHARS = Lazy("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\ufffe\uffff]")
+_LINE_BREAKS = Lazy("\r\n|[\r\u2028\u2029\x85]")
+_WHITESPACE = Lazy(r"\s+")
 
 
 def _clean_unicode(text: str) -> str:
@@ -442,10 +443,10 @@ def normalize_html(value: str) -> str:
 
 # --------------------------------------------------------------------------- identifiers
 
-_DOI = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d+(?:\.\d+)*/.+)$", re.IGNORECASE)
-_ORCID_URL = re.compile(r"^(?:https?://)?(?:www\.)?orcid\.org/", re.IGNORECASE)
-_ROR_URL = re.compile(r"^(?:https?://)?(?:www\.)?ror\.org/", re.IGNORECASE)
-_HANDLE = re.compile(r"^(?:hdl:|https?://hdl\.handle\.net/)?(.+)$", re.IGNORECASE)
+_DOI = Lazy(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d+(?:\.\d+)*/.+)$", re.IGNORECASE)
+_ORCID_URL = Lazy(r"^(?:https?://)?(?:www\.)?orcid\.org/", re.IGNORECASE)
+_ROR_URL = Lazy(r"^(?:https?://)?(?:www\.)?ror\.org/", re.IGNORECASE)
+_HANDLE = Lazy(r"^(?:hdl:|https?://hdl\.handle\.net/)?(.+)$", re.IGNORECASE)
 
 
 def _normalise_identifier(scheme: str, identifier: str) -> str:

@@ -22,14 +22,16 @@ import io
 import re
 from typing import TextIO, cast
 
+from zsync.lazyre import Lazy
+
 __all__ = ["SafeStream", "command", "control", "escape", "escape_controls", "quote", "wrap"]
 
 # Workflow commands: `::name ...::data`, and the older `##[name ...]data` the runner still reads.
 _COMMAND_MARKERS = ("::", "##[")
-_UNSAFE = re.compile(
+_UNSAFE = Lazy(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufeff]"
 )
-_UNSAFE_OR_LINE_BREAK = re.compile(f"[\n\t]|{_UNSAFE.pattern}")
+_UNSAFE_OR_LINE_BREAK = Lazy(f"[\n\t]|{_UNSAFE.pattern}")
 QUOTE_MAX_CHARS = 120
 
 

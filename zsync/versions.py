@@ -6,15 +6,15 @@ files under the wrong version: when two versions cannot be ordered, say so inste
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from zsync.errors import SyncError, UsageError
+from zsync.lazyre import Lazy
 
 # semver.org's recommended pattern, with an optional leading "v" (release tags).
-_SEMVER = re.compile(
+_SEMVER = Lazy(
     r"^v?(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
     r"(?:-(?P<pre>(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+(?P<build>[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"

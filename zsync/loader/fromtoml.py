@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import re
 import tomllib
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
+from zsync.lazyre import Lazy
 from zsync.loader.nodes import DocumentError, Kind, Node
 
 Path = tuple[str | int, ...]
 
-_AT_LINE = re.compile(r"\(at line (\d+), column \d+\)|\(at end of document\)")
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_SCALAR_END = re.compile(r"[,\]}\n#]")
+_AT_LINE = Lazy(r"\(at line (\d+), column \d+\)|\(at end of document\)")
+_BARE_KEY = Lazy(r"[A-Za-z0-9_-]+")
+_SCALAR_END = Lazy(r"[,\]}\n#]")
 
 
 def compose(text: str) -> Node | None:

@@ -14,7 +14,6 @@ deferred, so the order of the messages does not depend on when those checks ran.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 
 from zsync import identifiers, vocabulary
 from zsync.errors import Problem
+from zsync.lazyre import Lazy
 from zsync.loader.nodes import Node, Unreadable
 from zsync.safetext import escape_controls, quote
 
@@ -212,8 +212,8 @@ def sequence(at: Cursor, example: str) -> list[Cursor] | None:
 # breaks (so the record would never match the config again) and which could drive a terminal or the
 # Actions log; zero-width spaces and byte-order marks, which it strips too. A line break or a tab
 # only where text may have several lines (`multiline`: descriptions, notes).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
-_CONTROL_OR_BREAK = re.compile(f"[\n\t]|{_CONTROL.pattern}")
+_CONTROL = Lazy("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
+_CONTROL_OR_BREAK = Lazy(f"[\n\t]|{_CONTROL.pattern}")
 
 
 def string(at: Cursor, example: str, min_chars: int = 1, *, multiline: bool = False) -> str | None:
