@@ -106,6 +106,7 @@ def _sync(environ: Mapping[str, str], out: TextIO, inputs: github.ActionInputs, 
         files=inputs.files,
         description=inputs.description,
         require_token=inputs.require_token,
+        timeout_minutes=inputs.timeout_minutes,
     )
     if inputs.token is None:
         safetext.command(

@@ -218,3 +218,35 @@ def test_the_action_summary_shows_each_community_and_the_next_step(
     assert "### Communities" in run.summary and "| ecology | `submitted` |" in run.summary
     assert "Wait for the community's curators" in run.summary
     assert run.outputs["review-status"] == "submitted"
+
+
+@pytest.mark.slow  # ~130 s, mostly real retry waits; run with `pytest -m slow`
+def test_fault_soak_community_calls_take_effect_exactly_once(tmp_path: Path, emulator: Emulator) -> None:
+    """12 datasets under 429/5xx before and after effect: one submission each, one inclusion request
+    per community, whatever failed."""
+    emulator.add_community("ecology")
+    emulator.add_community("oceans")
+    for run in range(12):
+        ds = make_dataset(tmp_path / f"d{run}", emulator.url, n_files=1)
+        submitting(ds)
+        faults = Faults(
+            p_429=0.08, retry_after_s=0, p_502=0.07, p_503=0.07, p_504=0.08,
+            p_publish_504_after_success=0.5, seed=run,
+        )  # fmt: skip
+        emulator.faults = faults
+        if run_zsync("sync", str(ds.config_path)).returncode != 0:
+            sync(ds)  # a streak longer than the retry policy: the next run completes it
+        emulator.faults = Faults()
+        (review,) = [r for r in emulator.requests if r["topic"] == {"record": ds.record_id()}]
+        assert review["status"] == "submitted", f"run {run}"
+        emulator.curate(str(review["id"]), "accept")
+        ds.set("communities", ["ecology", "oceans"])
+        emulator.faults = faults
+        if run_zsync("sync", str(ds.config_path)).returncode != 0:
+            sync(ds)
+        emulator.faults = Faults()
+        mine = [r for r in emulator.requests if r["topic"] == {"record": ds.record_id()}]
+        assert sorted(str(r["type"]) for r in mine) == ["community-inclusion", "community-submission"], run
+        emulator.clear_log()
+        sync(ds)
+        assert mutations(emulator) == [], f"run {run}"

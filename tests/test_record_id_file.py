@@ -10,6 +10,7 @@ from zsync.engine import write_record_id
 
 def test_the_id_file_is_world_readable_like_a_checked_out_file(tmp_path: Path) -> None:
     # The Action's container writes it as root; the runner's user (uid 1001) reads it afterwards.
+    (tmp_path / "sub").mkdir()  # zsync never creates folders (issue #11, item 7)
     path = tmp_path / "sub" / ".zenodo-record-id.txt"
     assert write_record_id(path, "123") is True
     assert path.read_text() == "123\n"

@@ -95,6 +95,7 @@ def _lay_out(tmp_path: Path, config: Path, *, arguments: list[str] = (), endpoin
     it names, and the files it takes as arguments; returns the config's new path."""
     folder = tmp_path / "repo" / "a" / "b"
     folder.mkdir(parents=True)
+    (tmp_path / "repo" / ".git").mkdir()  # its ../ paths stay inside the repository (issue #11, item 10)
     target = folder / config.name.split("@")[0].rsplit("__", 1)[-1]
     target = target.with_name(target.name + config.suffix) if target.suffix != config.suffix else target
     text = config.read_text(encoding="utf-8")

@@ -16,16 +16,24 @@ see each method's docstring for what is re-read and for the residual risk.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any, Final, NoReturn, TypeVar, Unpack
+from typing import IO, Any, Final, NoReturn, TypeVar, Unpack
 
 from zsync.apicommunities import CommunitiesMixin
-from zsync.errors import BadRequestError, ConflictError, NotFoundError, RemoteError, UploadVerificationError
+from zsync.errors import (
+    BadRequestError,
+    ConflictError,
+    LocalFileChanged,
+    NotFoundError,
+    RemoteError,
+    UploadVerificationError,
+)
 from zsync.identifiers import is_loopback_host
 from zsync.lazyre import Lazy
 from zsync.localfiles import HashingReader
@@ -265,7 +273,7 @@ class _RecordsMixin(_SearchMixin):
 
         Accepts a record id or the concept (parent) id.
         """
-        request = Request("GET", f"/records/{_seg(record_id)}/versions/latest", allow_redirects=False)
+        request = Request("GET", f"/records/{_seg(record_id)}/versions/latest", redirect_expected=True)
 
         def parse(reply: Reply, sent: Request) -> str:
             location = reply.header("Location")
@@ -370,6 +378,9 @@ class _FilesMixin(_Resource):
         """`PUT .../draft/files/{key}/content`: stream `size_bytes` bytes of `path` from disk;
         `sent_md5(hex)` hears the MD5 of the bytes an attempt sent, once the server answered it.
 
+        The file must still have `size_bytes`, and must neither end early nor grow while it is
+        sent: else LocalFileChanged, at once, never retried.
+
         The file is reopened on every attempt (a broken upload restarts from byte 0; Zenodo has
         no resumable upload). A 200 that carries `errors` means the server dropped the entry:
         it counts as a transient failure. Before any retry the files are listed and the entry is
@@ -378,9 +389,14 @@ class _FilesMixin(_Resource):
         api_path = f"/records/{_seg(record_id)}/draft/files/{_seg(key)}/content"
 
         def once() -> RemoteFile:
-            with path.open("rb") as fh:
+            try:
+                fh = path.open("rb")
+            except FileNotFoundError:
+                raise LocalFileChanged(key, "was deleted while zsync was uploading it") from None
+            with fh:
+                _check_unchanged(fh, key, size_bytes)
                 reader = HashingReader(fh)
-                upload = Upload(reader, size_bytes, progress)
+                upload = Upload(reader, size_bytes, progress, key)
                 request = Request("PUT", api_path, upload=upload, headers=_OCTET_STREAM)
                 reply = self._http.send(request)
             if sent_md5 is not None:
@@ -454,6 +470,7 @@ class _FilesMixin(_Resource):
                 if done is not None:
                     return done
             sent: list[str] = []
+            _check_modified(local)
             self.upload_content(
                 record_id,
                 local.key,
@@ -571,6 +588,22 @@ class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin, CommunitiesMixin):
 
 
 # --------------------------------------------------------------------------- parsing
+
+
+def _check_unchanged(fh: IO[bytes], key: str, size_bytes: int) -> None:
+    """The open file has the size zsync announces (else it would wait for bytes that never come)."""
+    if os.fstat(fh.fileno()).st_size != size_bytes:
+        raise LocalFileChanged(key, "changed after zsync looked at it, before its upload")
+
+
+def _check_modified(local: LocalFile) -> None:
+    """The file was not written since zsync looked at it (its MD5 would no longer be its own)."""
+    try:
+        info = local.path.stat()
+    except FileNotFoundError:
+        raise LocalFileChanged(local.key, "was deleted while zsync was uploading it") from None
+    if local.mtime_ns and info.st_mtime_ns != local.mtime_ns:
+        raise LocalFileChanged(local.key, "changed after zsync looked at it, before its upload")
 
 
 def _seg(value: str) -> str:

@@ -85,6 +85,22 @@ def _plan_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="fail (exit 2) when no Zenodo token is found, instead of validating only",
     )
+    p.add_argument(
+        "--timeout-minutes",
+        type=_minutes,
+        metavar="MINUTES",
+        help="stop (exit 1) when the run takes longer, saying what it waited for (default: "
+        "ZSYNC_TIMEOUT_MINUTES, else 300)",
+    )
+
+
+def _minutes(raw: str) -> float:
+    from zsync.deadline import parse_minutes
+
+    try:
+        return parse_minutes(raw, "--timeout-minutes")
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def _sync_arguments(p: argparse.ArgumentParser) -> None:
@@ -348,6 +364,7 @@ def _sync(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         files=args.files,
         description=args.description,
         require_token=args.require_token,
+        timeout_minutes=args.timeout_minutes,
     )
     emit_result(result, as_json=args.json, environ=env)
     if result.status == "validated" and env.get("GITHUB_ACTIONS") == "true":

@@ -148,7 +148,8 @@ def load_config(path: Path, *, check_files: bool = True, arguments: Arguments | 
     """Read and validate the config at `path` (YAML, TOML or JSON by its suffix; zsync's format or a
     stepup-reprep generation's, by its keys); raise `ConfigError` with every problem found."""
     try:
-        text = Path(path).expanduser().read_text(encoding="utf-8")
+        data = _read_bounded(Path(path).expanduser())
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
             [
@@ -162,12 +163,36 @@ def load_config(path: Path, *, check_files: bool = True, arguments: Arguments | 
             ]
         ) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(
-            [Problem(str(path), None, "", f"the file is not UTF-8 text ({exc.reason})")]
-        ) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = data[exc.start]
+        message = f"the file is not UTF-8 text: byte 0x{byte:02x} at column {column} ({exc.reason})"
+        hint = "save it as UTF-8 (iconv -f latin1 -t utf-8, or your editor's encoding menu)"
+        raise ConfigError([Problem(str(path), line, "", message, hint)]) from None
+    except _TooLarge as exc:
+        raise ConfigError([Problem(str(path), None, "", str(exc), _LIMIT_HINT)]) from None
     except OSError as exc:
         raise ConfigError([Problem(str(path), None, "", f"cannot read the file: {exc.strerror}")]) from None
     return parse_config(text, source=Path(path), check_files=check_files, arguments=arguments)
+
+
+# A real zenodo.yaml is a few kB; these bound what a hostile or broken one costs (issue #11, item 9).
+MAX_CONFIG_BYTES = 2 * 10**6
+_TOO_LARGE = f"the {{what}} is over {MAX_CONFIG_BYTES // 10**6} MB; zsync reads configs up to that size"
+_LIMIT_HINT = "a zenodo.yaml lists metadata and paths; large text belongs in the readme or in the data files"
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes; raises _TooLarge past MAX_CONFIG_BYTES without reading the rest."""
+    with path.open("rb") as stream:
+        data = stream.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise _TooLarge(_TOO_LARGE.format(what="file"))
+    return data
 
 
 def syntax_of(source: Path) -> str:
@@ -204,6 +229,8 @@ def parse_config(
     try:
         if absolute.name == ".zenodo.json":
             raise DocumentError(None, _ZENODO_JSON)
+        if len(text) > MAX_CONFIG_BYTES:
+            raise DocumentError(None, _TOO_LARGE.format(what="text"))
         root = _compose(text, syntax)
     except DocumentError as exc:
         walk.add("", exc.line, exc.message)

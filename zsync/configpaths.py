@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from zsync import archives, filecheck, globs
-from zsync.configrules import MAX_FILES, MAX_KEY_CHARS, resolve
+from zsync.configrules import MAX_FILES, MAX_KEY_CHARS, defer_inside, resolve
 from zsync.loader.walk import (
     Cursor,
     Record,
@@ -48,6 +48,8 @@ class Listed:
     archives: list[Archive] = field(default_factory=list)
     patterns: list[PatternMatch] = field(default_factory=list)
     checks: list[filecheck.DataFile] = field(default_factory=list)
+    # What must stay in the repository, by the walk it came from (the config's, the command line's).
+    inside: dict[Walker, list[filecheck.DataFile]] = field(default_factory=dict)
     seen: dict[str, tuple[str, str, Path]] = field(default_factory=dict)
 
     def fields(self) -> dict[str, Any]:
@@ -107,6 +109,8 @@ def _data_paths(at: Cursor, items: list[Cursor]) -> Listed:
             "put the files in a few archives: {archive: data.zip, from: folder/}",
         )
     at.walk.defer(partial(filecheck.data_files, tuple(listed.checks), at.walk.spot(at.path, at.line)))
+    for walk, files in listed.inside.items():
+        defer_inside(walk, tuple(files))
     return listed
 
 
@@ -140,6 +144,7 @@ def _add_file(at: Cursor, written: str, path: Path, listed: Listed) -> None:
     listed.files.append(path)
     if _unique_name(at, written, path.name, path, listed.seen):
         listed.checks.append((at.walk.spot(at.path, at.line), written, path))
+        listed.inside.setdefault(at.walk, []).append(listed.checks[-1])
 
 
 def _mapping_item(item: Cursor, listed: Listed) -> None:
@@ -151,6 +156,7 @@ def _mapping_item(item: Cursor, listed: Listed) -> None:
             listed.archives.append(archive)
             spot = item.walk.spot(item.path, item.line)
             item.walk.defer(partial(filecheck.archive, spot, archive))
+            listed.inside.setdefault(item.walk, []).append((spot, archive.key, archive.source))
         return
     found = record(item, PATTERN)
     values = None if found is None else found.values()

@@ -28,6 +28,7 @@ from zsync.lazyre import Lazy
 from zsync.loader.walk import (
     INVALID,
     Cursor,
+    Late,
     Parser,
     Record,
     Walker,
@@ -168,8 +169,37 @@ def readme(at: Cursor) -> Path | None:
             "Zenodo shows it as the description: convert it, or rename it if it is Markdown",
         )
         return None
-    at.walk.defer(partial(filecheck.readme, at.walk.spot(at.path, at.line), text, path))
+    spot = at.walk.spot(at.path, at.line)
+    at.walk.defer(partial(filecheck.readme, spot, text, path))
+    defer_inside(at.walk, ((spot, text, path),))
     return path
+
+
+def allow_outside(at: Cursor) -> bool:
+    """`allow_outside: true` lets paths lead out of the repository (see `filecheck.outside`)."""
+    _, value = scalar(at)
+    if not isinstance(value, bool):
+        if value is not INVALID:
+            at.add(f"expected true or false, got {describe(value)}", "for example allow_outside: true")
+        return False
+    at.walk.settings["allow_outside"] = value
+    return value
+
+
+def defer_inside(walk: Walker, files: tuple[filecheck.DataFile, ...]) -> None:
+    """Check, after the walk (when `allow_outside` is known), that `files` stay in the repository:
+    the config's (its git work tree, or its folder), or for files given as arguments the current
+    folder's too."""
+
+    def check(file: str) -> list[Late]:
+        if walk.settings.get("allow_outside") or not files:
+            return []
+        roots = {filecheck.repository_root(walk.config_base)}
+        if walk.base != walk.config_base:
+            roots.add(filecheck.repository_root(walk.base))
+        return filecheck.outside(files, tuple(roots), file)
+
+    walk.defer(check)
 
 
 def argument_readme(top: Record) -> Path | None:

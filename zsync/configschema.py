@@ -430,6 +430,7 @@ TOP: Shape[dict[str, Any]] = Shape(
         Row("code_repository", checked(identifiers.check_http_url, "https://github.com/example/repo")),
         Row("path_readme", rules.readme, fill=rules.argument_readme),
         Row("paths", configpaths.paths, required=configpaths.paths_required, fill=configpaths.argument_paths),
+        Row("allow_outside", rules.allow_outside, default=False),
         Row("access", shaped(ACCESS), default=Access()),
         Row("custom_fields", shaped(CUSTOM_FIELDS), default={}),
         Row("communities", rules.community_slugs, default=()),

@@ -24,6 +24,7 @@ from functools import singledispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from zsync import atomicwrite
 from zsync._version import __version__
 from zsync.apicommunities import members_of, review_of
 from zsync.communityplan import RemoveCommunity, RequestInclusion, SetReview, SubmitReview, with_communities
@@ -35,6 +36,7 @@ from zsync.config import (
     resolve_token,
     unread_token_variables,
 )
+from zsync.deadline import RunDeadline
 from zsync.errors import ConfigError, ConflictError, GoneError, NotFoundError, Problem, SyncError, UsageError
 from zsync.localfiles import build_archives, hash_files, stat_files
 from zsync.metadata import merge_unowned
@@ -151,6 +153,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     files: Sequence[str] = (),
     description: str | None = None,
     require_token: bool = False,
+    timeout_minutes: float | None = None,
 ) -> SyncResult:
     """Make the Zenodo record match the local dataset described by `config_path`.
 
@@ -165,9 +168,11 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     `on_record_id(path, id)` is called each time the id file gets a new id, right away (before any
     upload): the action commits and pushes it, so a killed job leaves the id in the repository.
     `cwd` is where a `.env` file is looked for first (default: the current directory).
-    Raises ConfigError (bad config), SyncError (a remote state that forbids the sync), RemoteError.
+    `timeout_minutes` (default ZSYNC_TIMEOUT_MINUTES, else 300) bounds the run. Raises ConfigError,
+    SyncError (a remote state that forbids the sync), RemoteError (DeadlineError past the limit).
     """
-    reporter = reporter or NullReporter()
+    reporter, env = reporter or NullReporter(), os.environ if environ is None else environ
+    deadline = RunDeadline.from_settings(timeout_minutes, env)
     with ExitStack() as cleanup:  # the archives are built in a temporary folder, removed at the end
         with reporter.phase("Validate configuration"):
             given = files or description is not None
@@ -176,7 +181,6 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
             _tell_how_read(config, reporter)
             if version:
                 config = config.with_version(release_version(version))
-            env = os.environ if environ is None else environ
             if token is _FROM_ENVIRONMENT:
                 token = resolve_token(config, env, cwd=cwd)
             workdir = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="zsync-archives-"))
@@ -184,7 +188,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
         if not token and client is None:
             return _without_token(config, local_files, env, require_token=require_token)
         if client is None:
-            client = make_client(config, token or "", env, retry, reporter)
+            client = make_client(config, token or "", env, ClientLimits(retry, deadline), reporter)
         options = PlanOptions(publish, reserve_doi, submit_review)
         run = _Run(config, client, reporter, on_record_id, options, today().isoformat())
         with client:
@@ -261,7 +265,9 @@ def discard(
     if not token and client is None:
         raise SyncError("discarding a draft needs a Zenodo token", hint="set ZENODO_TOKEN or path_token")
     if client is None:
-        client = make_client(config, token or "", env, None, None)
+        client = make_client(
+            config, token or "", env, ClientLimits(None, RunDeadline.from_settings(None, env)), None
+        )
     with client:
         draft = client.get_draft(record_id)
         if draft is None:
@@ -301,18 +307,7 @@ def write_record_id(path: Path, record_id: str) -> bool:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".zsync-", dir=path.parent)
-    try:
-        # mkstemp's 0600 would outlive the rename: the Action's container runs as root, and the
-        # workflow's later steps (the runner's user) could not read the id file.
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomicwrite.write_text(path, text)
 
 
 # stepup-reprep 1.x kept the record ids in a JSON file {version: record id} (`path_versions`); zsync
@@ -363,18 +358,36 @@ def _read_versions(path: Path) -> dict[str, int]:
     return {str(version): int(record_id) for version, record_id in data.items()}
 
 
+@dataclass(frozen=True)
+class ClientLimits:
+    """What bounds a client's time: its retry policy (None: from the environment) and the run's deadline."""
+
+    retry: RetryPolicy | None
+    deadline: RunDeadline
+
+
+# A loopback endpoint's requests never go through HTTP_PROXY & co. unless this variable says so (a
+# CI job that reaches an emulator through a proxy); otherwise a proxy would see the token.
+PROXY_LOOPBACK_VARIABLE = "ZSYNC_ALLOW_PROXY_FOR_LOOPBACK"
+
+
 def make_client(
     config: Config,
     token: str,
     environ: Mapping[str, str],
-    retry: RetryPolicy | None,
+    limits: ClientLimits,
     reporter: Reporter | None,
 ) -> ZenodoClient:
     """The client for this config's endpoint; imported here so validation never loads requests."""
     from zsync.api import RetryPolicy, ZenodoClient
 
     return ZenodoClient(
-        config.endpoint, token, retry=retry or RetryPolicy.from_environ(environ), reporter=reporter
+        config.endpoint,
+        token,
+        retry=limits.retry or RetryPolicy.from_environ(environ),
+        reporter=reporter,
+        run_deadline=limits.deadline,
+        proxy_loopback=environ.get(PROXY_LOOPBACK_VARIABLE, "").strip().lower() in ("1", "true", "yes", "on"),
     )
 
 
@@ -665,7 +678,16 @@ def _new_version(step: NewVersion, progress: Progress, run: _Run) -> Progress:
 def _write_record_id(step: WriteRecordId, progress: Progress, run: _Run) -> Progress:
     record_id = step.record_id or _target(progress)
     path = run.config.path_record_id
-    if not write_config_record_id(run.config, record_id):
+    try:
+        changed = write_config_record_id(run.config, record_id)
+    except OSError as exc:
+        raise SyncError(
+            f"cannot write the record id {record_id} to {path}: {exc.strerror or exc}; "
+            f"draft {record_id} now exists on Zenodo",
+            hint=f"free space or fix the folder, then write {record_id} to {path.name} by hand (or re-run: "
+            "the next run adopts the draft by its title)",
+        ) from None
+    if not changed:
         return progress
     if run.on_record_id is not None:
         run.on_record_id(path, record_id)

@@ -128,9 +128,28 @@ class TransientError(RemoteError):
     """429, 5xx or a network failure that outlived the retry policy."""
 
 
+class DeadlineError(RemoteError):
+    """The run reached its deadline (timeout-minutes) while waiting for Zenodo; `method` and `path`
+    say for what, and so does the message."""
+
+    def diagnostics(self) -> str:
+        return ZsyncError.diagnostics(self)
+
+
 class UploadVerificationError(RemoteError):
     """The server's size or MD5 of a committed file differs from the local file, twice."""
 
 
 class SyncError(ZsyncError):
     """The remote state forbids the requested sync (published files differ, version went down, ...)."""
+
+
+class LocalFileChanged(SyncError):
+    """A file to publish changed (size, mtime, content length) or vanished after it was hashed."""
+
+    def __init__(self, key: str, what: str = "changed while zsync was uploading it") -> None:
+        super().__init__(
+            f"{key} {what}; re-run",
+            hint="let whatever writes the file finish first; the next run uploads it as it is then",
+        )
+        self.key = key

@@ -28,12 +28,18 @@ _RECORD_ID_HINT = (
 )
 
 
+_FOLDER_HINT = "create the folder (and commit a file in it), or fix the path"
+
+
 def _gb(size_bytes: int) -> str:
     return f"{size_bytes / 10**9:.1f} GB"
 
 
 def record_id_file(spot: Spot, path: Path, file: str) -> list[Late]:
     """The record-id file, when it exists, holds one record id (a number)."""
+    folder = _folder_problem(path)
+    if folder is not None:
+        return [spot.problem(file, folder, _FOLDER_HINT)]
     message = _record_id_problem(path)
     return [] if message is None else [spot.problem(file, message, _RECORD_ID_HINT)]
 
@@ -53,6 +59,13 @@ def _record_id_problem(path: Path) -> str | None:
         shown = content if len(content) <= 40 else content[:37] + "..."
         return f"{path} must hold one record id (a number), not {shown!r}"
     return None
+
+
+def _folder_problem(path: Path) -> str | None:
+    """zsync writes the id file but never creates folders: a typo must not grow a directory tree."""
+    if path.exists() or path.parent.is_dir():
+        return None
+    return f"the folder of {path} does not exist; zsync writes the id file there but creates no folders"
 
 
 def readme(spot: Spot, text: str, path: Path, file: str) -> list[Late]:
@@ -125,6 +138,9 @@ def archive(spot: Spot, folder: Archive, file: str) -> list[Late]:
 
 def record_ids_by_version(spot: Spot, path: Path, file: str) -> list[Late]:
     """stepup-reprep 1.x's path_versions file, when it exists: a JSON object {version: record id}."""
+    folder = _folder_problem(path)
+    if folder is not None:
+        return [spot.problem(file, folder, _FOLDER_HINT)]
     message = _versions_problem(path)
     hint = 'it holds {"1.0.0": 1234567}, the record id of each version; or delete it to start a new record'
     return [] if message is None else [spot.problem(file, message, hint)]
@@ -147,3 +163,35 @@ def _versions_problem(path: Path) -> str | None:
     ):
         return f"{path} must be a JSON object of record ids by version"
     return None
+
+
+# --------------------------------------------------------------------------- staying in the repository
+
+
+def repository_root(config_folder: Path) -> Path:
+    """The git work tree the config is in (the nearest folder holding `.git`), else its own folder;
+    symlinks resolved."""
+    folder = config_folder.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def outside(files: tuple[DataFile, ...], roots: tuple[Path, ...], file: str) -> list[Late]:
+    """The files (symlinks resolved) in none of `roots`: a config must not publish /etc/passwd
+    through `../../etc/passwd` or a symlink, unless it says `allow_outside: true`."""
+    found = []
+    for spot, text, path in files:
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError, ValueError):
+            continue  # a loop or a bad name: the existence check reports it
+        if not any(real == root or root in real.parents for root in roots):
+            via = "" if real == path else f" (through a symlink, to {real})"
+            message = f"{text!r} is outside the repository {' or '.join(map(str, sorted(roots)))}{via}"
+            found.append(spot.problem(file, message, _OUTSIDE_HINT))
+    return found
+
+
+_OUTSIDE_HINT = "copy the file into the repository, or set allow_outside: true if publishing it is intended"

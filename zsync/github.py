@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from zsync import safetext
+from zsync.deadline import parse_minutes
 from zsync.errors import ConfigError, UsageError, ZsyncError
 from zsync.report import format_rate, format_size
 from zsync.units import counted
@@ -90,6 +91,7 @@ class ActionInputs:
     files: tuple[str, ...] = ()
     description: str | None = None
     require_token: bool = False
+    timeout_minutes: float | None = None  # None: ZSYNC_TIMEOUT_MINUTES, else the default
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> ActionInputs:
@@ -126,7 +128,13 @@ class ActionInputs:
             files=tuple(line.strip() for line in read_input(environ, "files").splitlines() if line.strip()),
             description=read_input(environ, "description") or None,
             require_token=read_bool_input(environ, "require-token", False),
+            timeout_minutes=_minutes_input(environ, "timeout-minutes"),
         )
+
+
+def _minutes_input(environ: Mapping[str, str], name: str) -> float | None:
+    raw = read_input(environ, name)
+    return parse_minutes(raw, f"input '{name}'") if raw else None
 
 
 def read_token(environ: Mapping[str, str]) -> str | None:

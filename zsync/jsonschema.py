@@ -485,6 +485,19 @@ def _communities() -> dict[str, Schema]:
     }
 
 
+def _metadata_from() -> Schema:
+    """`metadata_from`: one CITATION.cff or a list of them."""
+    return {
+        "oneOf": [
+            _string("A CITATION.cff to take metadata from.", pattern=r"\.cff$"),
+            {"type": "array", "items": _string("A CITATION.cff.", pattern=r"\.cff$")},
+        ],
+        "description": "Files whose metadata fill in the fields zenodo.yaml does not give "
+        "(the first file first); zenodo.yaml's own fields override them. `zsync render "
+        "--explain` shows where each field came from.",
+    }
+
+
 def build_schema() -> Schema:
     """The JSON Schema of zenodo.yaml as a dict."""
     return {
@@ -510,15 +523,7 @@ def build_schema() -> Schema:
                     "A file holding the Zenodo token, used when ZENODO_TOKEN is not set (also from .env). "
                     "Never commit the token."
                 ),
-                "metadata_from": {
-                    "oneOf": [
-                        _string("A CITATION.cff to take metadata from.", pattern=r"\.cff$"),
-                        {"type": "array", "items": _string("A CITATION.cff.", pattern=r"\.cff$")},
-                    ],
-                    "description": "Files whose metadata fill in the fields zenodo.yaml does not give "
-                    "(the first file first); zenodo.yaml's own fields override them. `zsync render "
-                    "--explain` shows where each field came from.",
-                },
+                "metadata_from": _metadata_from(),
                 "metadata": _metadata(),
                 "code_repository": _string("The URL of the source code repository.", pattern=_HTTP_URL),
                 "path_readme": _string(
@@ -537,6 +542,13 @@ def build_schema() -> Schema:
                     "archive ({archive: data.zip, from: raw/}). "
                     "Required unless the files are given as arguments (zsync sync CONFIG FILE...), as "
                     "stepup-reprep 4.x took them.",
+                },
+                "allow_outside": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "Let paths and path_readme lead out of the repository (the git work "
+                    "tree of this file, or its folder outside git), directly or through a symlink. "
+                    "Off by default: a path outside is an error.",
                 },
                 "access": _access(),
                 "custom_fields": _custom_fields(),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zsync import archives
+from zsync.errors import LocalFileChanged
 from zsync.models import Archive, LocalFile
 
 if TYPE_CHECKING:
@@ -30,19 +31,38 @@ _BLOCK_BYTES = 1 << 20
 
 
 def md5_of(path: Path) -> str:
-    """Hex MD5 of a file, streamed."""
+    """Hex MD5 of a file, streamed; LocalFileChanged when it is gone, or changed while it was read."""
     digest = hashlib.md5(usedforsecurity=False)
     buffer = bytearray(_BLOCK_BYTES)
     view = memoryview(buffer)
-    with path.open("rb", buffering=0) as stream:
+    read = 0
+    try:
+        stream = path.open("rb", buffering=0)
+    except FileNotFoundError:
+        raise LocalFileChanged(path.name, "was deleted before zsync could hash it") from None
+    with stream:
+        before = os.fstat(stream.fileno())
         while count := stream.readinto(buffer):
             digest.update(view[:count])
+            read += count
+        after = os.fstat(stream.fileno())
+    if read != after.st_size or (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+        raise LocalFileChanged(path.name, "changed while zsync was hashing it")
     return digest.hexdigest()
 
 
 def stat_files(paths: Sequence[Path]) -> tuple[LocalFile, ...]:
-    """Key and size of every path (already validated by the config loader), in `paths` order; no MD5."""
-    return tuple(LocalFile(key=p.name, path=p, size_bytes=p.stat().st_size, md5=None) for p in paths)
+    """Key, size and modification time of every path (already validated by the config loader), in
+    `paths` order; no MD5. A file deleted since the config was checked raises LocalFileChanged."""
+    return tuple(_stat(p) for p in paths)
+
+
+def _stat(path: Path) -> LocalFile:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise LocalFileChanged(path.name, "was deleted after zsync checked the config") from None
+    return LocalFile(key=path.name, path=path, size_bytes=info.st_size, md5=None, mtime_ns=info.st_mtime_ns)
 
 
 # Each hashing thread holds one block; together they may use at most this share of free memory.

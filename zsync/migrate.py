@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zsync import stepup
+from zsync import atomicwrite, stepup
 from zsync.config import Arguments, parse_config, syntax_of
 from zsync.configrules import DEFAULT_RECORD_ID_FILE, KNOWN_ENDPOINTS
 from zsync.errors import ConfigError, UsageError, ZsyncError
@@ -53,13 +53,13 @@ def run_migrate(path: Path, arguments: Arguments | None, *, write: bool) -> int:
     if not write:
         print(migration.text, end="")
         return 0
-    path.write_text(migration.text, encoding="utf-8")
+    atomicwrite.write_text(path, migration.text)
     if migration.record_id_file is not None:
         id_file, record_id = migration.record_id_file
         if id_file.exists():
             print(f"zsync migrate: kept {id_file} as it is", file=sys.stderr)
         else:
-            id_file.write_text(record_id + "\n", encoding="utf-8")
+            atomicwrite.write_text(id_file, record_id + "\n")
             print(f"zsync migrate: wrote record id {record_id} to {id_file}", file=sys.stderr)
     print(f"zsync migrate: wrote {path}", file=sys.stderr)
     return 0

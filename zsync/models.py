@@ -162,6 +162,8 @@ class Config:
     code_repository: str | None = None
     path_readme: Path | None = None
     access: Access = field(default_factory=Access)
+    # Data files and the readme may lead out of the repository (the config's git work tree).
+    allow_outside: bool = False
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
     # Zenodo custom fields the config sets, keyed and shaped as sent (`{"code:developmentStatus":
     # {"id": "active"}}`); `code:codeRepository` is `code_repository`. Only these are owned.
@@ -222,6 +224,8 @@ class LocalFile:
     size_bytes: int
     md5: str | None
     members: int | None = None
+    # The modification time when zsync looked at it (0: unknown); an upload checks it did not move.
+    mtime_ns: int = field(default=0, compare=False)
 
 
 # --------------------------------------------------------------------------- remote state

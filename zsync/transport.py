@@ -18,37 +18,52 @@ become errors in `_checked` / `_error_for`, and server `errors` become `FieldErr
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import logging
+import math
 import random
+import socket
+import threading
 import time
 import types
+import unicodedata
 import urllib.parse
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Generic, Protocol, TypedDict, TypeVar, Unpack
 
 import requests
+import requests.adapters
 import tenacity
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
+import urllib3.poolmanager
 
 from zsync._version import PROJECT_URL, __version__
+from zsync.deadline import RunDeadline
 from zsync.errors import (
     AuthError,
     BadRequestError,
     ConflictError,
+    DeadlineError,
     FieldError,
     GoneError,
+    LocalFileChanged,
     NotFoundError,
     RemoteError,
     TransientError,
     UsageError,
 )
+from zsync.identifiers import is_loopback_host
 
 __all__ = [
     "ACCEPT",
     "DEFAULT_USER_AGENT",
+    "MAX_ANSWER_BYTES",
     "Events",
     "LogEvents",
     "ProgressCallback",
@@ -82,6 +97,17 @@ ACCEPT: Final = "application/vnd.inveniordm.v1+json, application/json;q=0.9, */*
 # stalled upload fails within `connect_timeout_s` whatever the file size.
 UPLOAD_FLOOR_BYTES_PER_S: Final = 1_000_000
 
+# Each exchange also has a wall-clock deadline, since the timeouts above bound each socket operation
+# only (a server sending a byte every few seconds never trips them): the connect timeout, the read
+# timeout for the first byte and another for the rest of the answer; an upload adds the time to send
+# its body at a pessimistic 100 kB/s and the server's time to store it (above). The run's deadline
+# (`zsync.deadline.RunDeadline`) caps them all.
+UPLOAD_SEND_FLOOR_BYTES_PER_S: Final = 100_000
+
+# No answer of Zenodo's API comes near this (a search page or a 100-file listing is well under
+# 1 MiB); a longer one is refused, not read into memory.
+MAX_ANSWER_BYTES: Final = 64 << 20
+
 # Statuses worth another attempt. 500 is included because Zenodo's front proxies answer it for
 # transient storage hiccups too; deterministic 500s (commit without content) end after the policy.
 RETRYABLE_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
@@ -95,6 +121,11 @@ PACING_REPORT_S: Final = 1.0
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 
 _UPLOAD_BLOCK_BYTES: Final = 1 << 20
+_READ_BLOCK_BYTES: Final = 1 << 16
+
+# With HTTP_PROXY set, requests would send a loopback endpoint's requests (token and all, in clear
+# for http://) to the proxy; these per-request settings switch every environment proxy off.
+_NO_PROXIES: Final = types.MappingProxyType({"http": None, "https": None, "all": None})
 
 
 # --------------------------------------------------------------------------- values
@@ -168,11 +199,17 @@ class Upload:
     fh: Readable
     size_bytes: int
     progress: ProgressCallback | None = None
+    key: str = "the file"  # for LocalFileChanged: the file ended early or grew while it was sent
 
 
 @dataclass(frozen=True)
 class Request:
-    """One HTTP request; `path` is under the endpoint (`/records/1/draft`), already percent-encoded."""
+    """One HTTP request; `path` is under the endpoint (`/records/1/draft`), already percent-encoded.
+
+    Redirects are never followed. `redirect_expected` marks the calls whose answer is a redirect by
+    Zenodo's contract (`versions/latest`): their 3xx is the reply, if its `Location` stays on the
+    endpoint's origin. Any other 3xx is an error.
+    """
 
     method: str
     path: str
@@ -180,7 +217,7 @@ class Request:
     upload: Upload | None = None
     headers: Mapping[str, str] | None = None
     params: Mapping[str, str] | None = None
-    allow_redirects: bool = True
+    redirect_expected: bool = False
 
 
 @dataclass(frozen=True)
@@ -265,14 +302,21 @@ class TransportOptions(TypedDict, total=False):
     """The transport's knobs, also accepted as keywords by `zsync.api.ZenodoClient`.
 
     `user_agent`: default `DEFAULT_USER_AGENT`. `connect_timeout_s` (default 10) and
-    `read_timeout_s` (default 60): per request; an upload's read timeout also grows with the file
-    (see `UPLOAD_FLOOR_BYTES_PER_S`). `session`: a `requests.Session` used as is, with this
-    transport's auth and Accept/User-Agent headers set on it.
+    `read_timeout_s` (default 60): per socket operation; an upload's read timeout also grows with
+    the file (see `UPLOAD_FLOOR_BYTES_PER_S`), and each exchange has a wall-clock deadline made of
+    them (see `UPLOAD_SEND_FLOOR_BYTES_PER_S`). `run_deadline`: when the whole run must end; no
+    request or retry wait outlives it. `max_answer_bytes`: the longest answer read (default
+    `MAX_ANSWER_BYTES`). `proxy_loopback`: send a loopback endpoint's requests through the
+    environment's proxies too (by default they never go through one). `session`: a
+    `requests.Session` used as is, with this transport's auth, headers and adapters set on it.
     """
 
     user_agent: str | None
     connect_timeout_s: float
     read_timeout_s: float
+    run_deadline: RunDeadline | None
+    max_answer_bytes: int
+    proxy_loopback: bool
     session: requests.Session | None
 
 
@@ -304,12 +348,7 @@ class Transport:
         events: Events | None = None,
         **options: Unpack[TransportOptions],
     ) -> None:
-        if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
-            # http.client would refuse the header and quote it, token and all, in its error.
-            raise UsageError(
-                "the Zenodo token contains spaces, line breaks or control characters",
-                hint="the secret or token file must hold the token alone, on one line",
-            )
+        _check_token(token)
         self.endpoint = endpoint.rstrip("/")
         self.retry = retry
         self.events: Events = events if events is not None else LogEvents()
@@ -317,8 +356,14 @@ class Transport:
         self.read_timeout_s = options.get("read_timeout_s", 60.0)
         self.request_count = 0
         self._deadline_s: float | None = None  # of the outermost retry loop under way
+        self._run_deadline = options.get("run_deadline")
+        self._max_answer_bytes = options.get("max_answer_bytes", MAX_ANSWER_BYTES)
+        host = urllib.parse.urlsplit(self.endpoint).hostname or ""
+        direct = is_loopback_host(host) and not options.get("proxy_loopback", False)
+        self._proxies = dict(_NO_PROXIES) if direct else None
         self._token = token
         self._rate = _RateLimit()
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
         self._session = _open_session(options.get("session"), token, options.get("user_agent"))
 
     def close(self) -> None:
@@ -356,12 +401,44 @@ class Transport:
         return self._checked(reply, request)
 
     def _exchange(self, request: Request) -> Reply:
+        """One exchange under its wall-clock deadline (a watchdog ends it, see `_Watchdog`)."""
+        budget_s = self._budget_s(request)
+        left_s = self._run_deadline.left_s() if self._run_deadline is not None else math.inf
+        if left_s <= 0:
+            raise self._deadline_error(request.method, request.path, "about to send")
+        reply: Reply | None = None
+        with _Watchdog(min(budget_s, left_s), self._sockets) as watchdog:
+            try:
+                reply = self._attempt(request)
+            except (OSError, urllib3.exceptions.HTTPError):  # requests' exceptions are OSErrors
+                if not watchdog.fired:
+                    raise
+        if watchdog.fired or reply is None:
+            if left_s <= budget_s:
+                raise self._deadline_error(request.method, request.path)
+            raise Retryable(
+                f"no complete answer within {budget_s:.1f} s (the connection stalled or trickled)",
+                method=request.method,
+                path=request.path,
+                status=None,
+                sent=True,
+            )
+        return reply
+
+    def _budget_s(self, request: Request) -> float:
+        budget_s = self.connect_timeout_s + 2 * self.read_timeout_s
+        if request.upload is not None:
+            size = request.upload.size_bytes
+            budget_s += size / UPLOAD_FLOOR_BYTES_PER_S + size / UPLOAD_SEND_FLOOR_BYTES_PER_S
+        return budget_s
+
+    def _attempt(self, request: Request) -> Reply:
         read_timeout_s = self.read_timeout_s
         body: _ProgressReader | None = None
         if request.upload is not None:
             upload = request.upload
             read_timeout_s += upload.size_bytes / UPLOAD_FLOOR_BYTES_PER_S
-            body = _ProgressReader(upload.fh, upload.size_bytes, upload.progress)
+            body = _ProgressReader(upload)
         response = self._session.request(
             request.method,
             self.endpoint + request.path,
@@ -370,12 +447,33 @@ class Transport:
             headers=dict(request.headers) if request.headers else None,
             params=request.params,
             timeout=(self.connect_timeout_s, read_timeout_s),
-            allow_redirects=request.allow_redirects,
+            allow_redirects=False,
+            stream=True,
+            proxies=self._proxies,  # type: ignore[arg-type]  # None switches one off
         )
-        return _receive(response, self.scrub)
+        try:
+            return _receive(response, request, self._max_answer_bytes, self.scrub)
+        finally:
+            response.close()
+
+    def _deadline_error(
+        self, method: str, path: str, doing: str = "waiting for Zenodo to answer"
+    ) -> DeadlineError:
+        deadline = self._run_deadline
+        limit = deadline.describe() if deadline is not None else "?"
+        return DeadlineError(
+            f"zsync stopped at its time limit of {limit} while {doing} {method} {path}",
+            method=method,
+            path=path,
+            hint="Zenodo or the network was too slow, or a server held the connection without "
+            "answering. Run again (the sync resumes where it stopped) or raise the limit: "
+            "--timeout-minutes, the timeout-minutes input or ZSYNC_TIMEOUT_MINUTES.",
+        )
 
     def _checked(self, reply: Reply, request: Request) -> Reply:
         status = reply.status
+        if 300 <= status < 400:
+            return self._redirected(reply, request)
         if status in RETRYABLE_STATUSES:
             raise Retryable(
                 f"{status} {self._server_message(reply, _json_or_empty(reply))}",
@@ -388,6 +486,29 @@ class Transport:
         if status >= 400:
             raise self._error_for(reply, request.method, request.path)
         return reply
+
+    def _redirected(self, reply: Reply, request: Request) -> Reply:
+        """A 3xx: the reply where the contract redirects and `Location` stays on the endpoint's
+        origin, else an error. None is followed: a 307 would re-send the body wherever it points,
+        and what a foreign host answers is not Zenodo's word."""
+        target = urllib.parse.urljoin(self.endpoint + request.path, reply.header("Location") or "")
+        foreign = _origin(target) != _origin(self.endpoint)
+        if request.redirect_expected and reply.is_redirect and not foreign:
+            return reply
+        where: dict[str, Any] = {"method": request.method, "path": request.path, "status": reply.status}
+        if foreign:
+            raise RemoteError(
+                f"Zenodo answered with a redirect to another host ({_printable_host(target)}), "
+                "which zsync never follows",
+                hint=f"Is the endpoint {self.endpoint} right? Something between zsync and Zenodo may "
+                "be tampering with the answers; nothing was sent to that host.",
+                **where,
+            )
+        raise RemoteError(
+            "Zenodo answered with a redirect, which zsync does not follow for this request",
+            hint=f"Is the endpoint {self.endpoint} right (https, ending in /api)?",
+            **where,
+        )
 
     def _error_for(self, reply: Reply, method: str, path: str) -> RemoteError:
         status = reply.status
@@ -510,9 +631,18 @@ class Transport:
         # nesting never stretches max_total_s.
         outer_deadline_s = self._deadline_s
         deadline_s = started_s + policy.max_total_s if outer_deadline_s is None else outer_deadline_s
+        out_of_time: list[bool] = []  # set when the run's deadline ends the retries
+
+        def stop(state: tenacity.RetryCallState) -> bool:
+            run_deadline = self._run_deadline
+            if run_deadline is not None and run_deadline.left_s() <= (state.upcoming_sleep or 0.0):
+                out_of_time.append(True)
+                return True
+            return _out_of_attempts(policy, state, deadline_s)
+
         retrying = tenacity.Retrying(
             sleep=lambda seconds: policy.sleep(float(seconds)),
-            stop=lambda state: _out_of_attempts(policy, state, deadline_s),
+            stop=stop,
             wait=lambda state: _wait_s(policy, state),
             retry=tenacity.retry_if_exception_type(Retryable),
             before_sleep=lambda state: self._report_retry(method, path, state),
@@ -522,6 +652,9 @@ class Transport:
         try:
             return retrying(_Attempts(method, path, once, reconcile))
         except Retryable as failure:
+            if out_of_time:
+                doing = f"retrying ({failure.message}):"
+                raise self._deadline_error(failure.method, failure.path, doing) from failure
             raise _gave_up(failure, policy.clock() - started_s) from failure
         finally:
             self._deadline_s = outer_deadline_s
@@ -607,39 +740,190 @@ class _BearerAuth(requests.auth.AuthBase):
         return "_BearerAuth(***)"
 
 
+def _check_token(token: str) -> None:
+    """Refuse, without quoting it, a token that cannot be an HTTP header value."""
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
+        # http.client would refuse the header and quote it, token and all, in its error.
+        raise UsageError(
+            "the Zenodo token contains spaces, line breaks or control characters",
+            hint="the secret or token file must hold the token alone, on one line",
+        )
+    odd = next((ch for ch in token if not ch.isascii()), None)
+    if odd is not None:
+        name = unicodedata.name(odd, "")
+        raise UsageError(
+            f"the Zenodo token contains a non-ASCII character, U+{ord(odd):04X}"
+            + (f" {name}" if name else ""),
+            hint="a Zenodo token is ASCII letters and digits: copy it again from Zenodo (Applications, "
+            "Personal access tokens); an editor may have changed a character, or saved the token "
+            "file with a byte-order mark",
+        )
+
+
 def _open_session(session: requests.Session | None, token: str, user_agent: str | None) -> requests.Session:
     session = session if session is not None else requests.Session()
     session.auth = _BearerAuth(token)
     session.headers.update({"Accept": ACCEPT, "User-Agent": user_agent or DEFAULT_USER_AGENT})
+    adapter = _WatchedAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session
 
 
-def _receive(response: requests.Response, scrub: Callable[[str], str]) -> Reply:
-    """The answer as a value, its body read in full (the timing covers it, the connection is freed);
-    its headers and reason already scrubbed, its JSON scrubbed when parsed."""
+def _receive(response: requests.Response, request: Request, limit: int, scrub: Callable[[str], str]) -> Reply:
+    """The answer as a value, its body read in full but never beyond `limit` bytes; its headers and
+    reason already scrubbed, its JSON scrubbed when parsed."""
+    declared = _int_header(response.headers.get("Content-Length"), None)
+    if declared is not None and declared > limit:
+        raise _too_large(request, response.status_code, limit)
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(_READ_BLOCK_BYTES):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(request, response.status_code, limit)
+        chunks.append(chunk)
     return Reply(
         status=response.status_code,
         reason=scrub(response.reason or ""),
         headers=types.MappingProxyType(
             {name.lower(): scrub(value) for name, value in response.headers.items()}
         ),
-        body=response.content,
+        body=b"".join(chunks),
         scrub=scrub,
     )
+
+
+def _too_large(request: Request, status: int, limit: int) -> RemoteError:
+    size = f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit} bytes"
+    return RemoteError(
+        f"Zenodo's answer is longer than {size}, far more than any answer of its API; "
+        "zsync stopped reading it",
+        method=request.method,
+        path=request.path,
+        status=status,
+        hint="Is the endpoint right? A proxy or server between zsync and Zenodo may misbehave.",
+    )
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in; unparsable ports give None."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return (scheme, "?", None)
+    return (scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme))
+
+
+def _printable_host(url: str) -> str:
+    host = _origin(url)[1]
+    return host if host and all(ch.isalnum() or ch in ".-:" for ch in host) else "an unexpected address"
+
+
+# --------------------------------------------------------------------------- the watchdog
+
+# The sockets of the transport whose exchange runs on this thread, for connections opened now.
+_current = threading.local()
+
+
+def _watch(sock: socket.socket | None) -> None:
+    sockets = getattr(_current, "sockets", None)
+    if sockets is not None and sock is not None:
+        sockets.add(sock)
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch(self.sock)
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watch(self.sock)
+
+
+class _WatchedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+def _watch_pools(manager: urllib3.poolmanager.PoolManager) -> None:
+    # SOCKS managers bring their own pools; those connections are bounded by the run deadline's
+    # check before each request only.
+    if manager.pool_classes_by_scheme is urllib3.poolmanager.pool_classes_by_scheme:
+        manager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _WatchedAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, with connections whose sockets a `_Watchdog` can shut down."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        _watch_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> urllib3.poolmanager.ProxyManager:
+        manager: urllib3.poolmanager.ProxyManager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        _watch_pools(manager)
+        return manager
+
+
+class _Watchdog:
+    """Ends an exchange that outlives `seconds`: shuts down the transport's sockets, so the blocked
+    read or write returns at once. requests' timeouts bound each socket operation only, and a server
+    that sends one byte every few seconds never trips them. An idle pooled connection shut down on
+    the way is seen as dropped and replaced on its next use."""
+
+    def __init__(self, seconds: float, sockets: weakref.WeakSet[socket.socket]) -> None:
+        self.fired = False
+        self._sockets = sockets
+        self._lock = threading.Lock()
+        self._over = False
+        self._timer = threading.Timer(max(0.0, seconds), self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        _current.sockets = self._sockets
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self._over = True
+        self._timer.cancel()
+        _current.sockets = None
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._over:
+                return
+            self.fired = True
+            for sock in list(self._sockets):
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 class _ProgressReader:
     """A file-like body of exactly `total` bytes read from `fh` in chunks (constant memory).
 
-    `__len__` lets requests send `Content-Length` instead of chunked encoding; the reader stops
-    at `total` even if the file grew, so the length header stays true.
+    `__len__` lets requests send `Content-Length` instead of chunked encoding. A file that ends
+    before `total` (truncated since it was hashed) or goes on past it (grown) raises
+    LocalFileChanged at once: the server would otherwise wait for bytes that never come, for the
+    read timeout of every attempt, or store a file whose MD5 is not the one zsync took.
     """
 
-    def __init__(self, fh: Readable, total: int, progress: ProgressCallback | None) -> None:
-        self._fh = fh
-        self._total = total
+    def __init__(self, upload: Upload) -> None:
+        self._fh = upload.fh
+        self._total = upload.size_bytes
         self._sent = 0
-        self._progress = progress
+        self._progress = upload.progress
+        self._key = upload.key
 
     def __len__(self) -> int:
         return self._total
@@ -652,8 +936,10 @@ class _ProgressReader:
         # otherwise caps the upload well below what curl reaches on the same link.
         want = left if size is None or size < 0 else min(max(size, _UPLOAD_BLOCK_BYTES), left)
         data = self._fh.read(want)
+        if not data or (len(data) == left and self._fh.read(1)):
+            raise LocalFileChanged(self._key)
         self._sent += len(data)
-        if self._progress is not None and data:
+        if self._progress is not None:
             self._progress(self._sent, self._total)
         return data
 

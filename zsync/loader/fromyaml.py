@@ -14,11 +14,14 @@ from yaml.reader import ReaderError
 
 from zsync.loader.nodes import DocumentError, Kind, Node, Unreadable
 
+# libyaml's composer (when PyYAML has it) is ~20x faster on a long config; same nodes, same marks.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def compose(text: str) -> Node | None:
     """The root node of `text`, None for a document without content; raises `DocumentError`."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         detail = " ".join(str(part) for part in (exc.context, exc.problem) if part)
@@ -31,7 +34,47 @@ def compose(text: str) -> Node | None:
         raise DocumentError(None, f"YAML syntax error: {exc}") from None
     except RecursionError:
         raise DocumentError(None, "YAML syntax error: the document is nested too deeply") from None
-    return None if root is None else _YamlNode(root)
+    if root is None:
+        return None
+    _check_expansion(root)
+    return _YamlNode(root)
+
+
+# Aliases repeat a node without repeating its text: `&a` on a 10 kB string and 3,000 `*a` make 30 MB
+# of values from a few kB, and nested aliases make billions. What the aliases expand to is bounded,
+# counted as characters of scalars plus one per node, before anything is typed or walked.
+MAX_EXPANDED_SIZE = 10 * 10**6
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            if known < 0:
+                raise DocumentError(node.start_mark.line + 1, "an alias refers to a node that contains it")
+            return known
+        sizes[id(node)] = -1
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(key) + size(value) for key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item) for item in node.value)
+        else:
+            total = 1 + len(node.value)
+        sizes[id(node)] = min(total, MAX_EXPANDED_SIZE + 1)
+        return sizes[id(node)]
+
+    try:
+        expanded = size(root)
+    except RecursionError:
+        raise DocumentError(None, "YAML syntax error: the document is nested too deeply") from None
+    if expanded > MAX_EXPANDED_SIZE:
+        raise DocumentError(
+            None,
+            f"its aliases (*name) expand it to over {MAX_EXPANDED_SIZE // 10**6} MB of values; "
+            "zsync reads configs up to that size (write the values out, or use fewer aliases)",
+        )
 
 
 class _YamlNode(Node):

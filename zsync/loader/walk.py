@@ -80,6 +80,10 @@ class Walker:
         self.generation: str | None = None
         self.argument_files: Cursor | None = None
         self.argument_description: Cursor | None = None
+        # Settings rows leave for the deferred checks (`allow_outside`), shared with an ArgumentWalker;
+        # `config_base` is the config's folder, whatever `base` the arguments resolve against.
+        self.settings: dict[str, object] = {}
+        self.config_base = base
         # Fields taken from `metadata_from` sources (`zsync.metasources`): path -> (file, line), the
         # ones zenodo.yaml overrides, and what the sources hold that Zenodo cannot take.
         self.origins: dict[str, tuple[str, int]] = {}
@@ -125,6 +129,8 @@ class ArgumentWalker(Walker):
         super().__init__(label, base, parent.syntax)
         self.problems = parent.problems
         self.deferred = parent.deferred
+        self.settings = parent.settings
+        self.config_base = parent.config_base
 
     def add(self, path: str, line: int | None, message: str, hint: str | None = None) -> None:
         super().add(path, None, message, hint)
@@ -181,6 +187,12 @@ def describe(value: object) -> str:
 
 # --------------------------------------------------------------------------- primitives
 
+# Zenodo documents no limit for its metadata strings or lists; these are far above any real record
+# (the longest author lists have a few thousand names) and keep a hostile config from costing minutes.
+MAX_STRING_CHARS = 10_000
+MAX_LIST_ITEMS = 10_000
+_LIMIT_HINT = "large text belongs in the readme (path_readme), not in zenodo.yaml"
+
 
 def scalar(at: Cursor) -> tuple[bool, object]:
     """(True, value) for a scalar (`INVALID` when unreadable, reported); (False, node) otherwise."""
@@ -200,8 +212,12 @@ def sequence(at: Cursor, example: str) -> list[Cursor] | None:
         if value is not INVALID:
             at.add(f"expected a list, got {describe(value)}", example)
         return None
+    nodes = at.node.items()
+    if len(nodes) > MAX_LIST_ITEMS:
+        at.add(f"has {len(nodes):,} items; zsync reads lists of at most {MAX_LIST_ITEMS:,}")
+        return None
     items = []
-    for index, node in enumerate(at.node.items()):
+    for index, node in enumerate(nodes):
         path = f"{at.path}[{index}]"
         at.walk.lines[path] = node.line
         items.append(Cursor(at.walk, node, path, node.line))
@@ -229,6 +245,9 @@ def string(at: Cursor, example: str, min_chars: int = 1, *, multiline: bool = Fa
         at.add(f"expected a string, got {describe(value)}", hint)
         return None
     text = value.strip()
+    if len(text) > MAX_STRING_CHARS:
+        at.add(f"is {len(text):,} characters long; zsync takes at most {MAX_STRING_CHARS:,}", _LIMIT_HINT)
+        return None
     problem = control_problem(text, multiline=multiline)
     if problem is not None:
         at.add(*problem)
