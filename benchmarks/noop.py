@@ -1,4 +1,5 @@
-"""Figure 3, no-op sync of a 100-file dataset: the requests it makes (at most 3, none mutating), the
+"""Figure 3, no-op sync of a 100-file dataset: the requests it makes (at most 3 record reads, plus the
+live vocabulary preflight's one GET per distinct id: 2 here, cc-by-4.0 and dataset; none mutating), the
 bytes it reads (each file once, for hashing; and each once on the first sync, which uploads them
 all and hashes them on the way), and its wall time next to `zsync validate`.
 
@@ -30,6 +31,9 @@ from benchmarks.harness import (
 )
 
 MAX_NOOP_REQUESTS = 3
+# Issue #10 item 2: `plan` and `sync` ask the instance about each distinct vocabulary id first (this
+# dataset has two: its licence and its resource type). Intended: the invariant grew by exactly those.
+VOCABULARY_IDS = 2
 FILE_COUNT = 100
 # Reading the config, the README and the answers' bodies comes on top of the files themselves.
 READ_SLACK_BYTES = 2 * 10**6
@@ -41,8 +45,8 @@ def _requests_line(name: str, entries: int, writes: int, first_sync: int) -> Lin
         f"{entries} requests, {writes} mutating",
         f"first sync {first_sync} requests",
         None,
-        f"<= {MAX_NOOP_REQUESTS}, 0 mutating",
-        entries <= MAX_NOOP_REQUESTS and writes == 0,
+        f"<= {MAX_NOOP_REQUESTS} + {VOCABULARY_IDS} vocabulary GETs, 0 mutating",
+        entries <= MAX_NOOP_REQUESTS + VOCABULARY_IDS and writes == 0,
     )
 
 

@@ -170,6 +170,28 @@ def html_readme_config(folder: Path) -> Config:
     return _config(folder, metadata, path_readme=readme, code_repository="https://gitlab.com/x/y")
 
 
+PARTIAL_AWARDS_YAML = """\
+endpoint: https://sandbox.zenodo.org/api
+metadata:
+  title: Funded by awards without an id
+  version: '1.0.0'
+  resource_type: dataset
+  creators: [{name: 'Doe, Jane'}]
+  funding:
+    - {funder: {name: Acme}, award: {number: '42'}}
+    - {funder: {ror: 00k4n6c32}, award: {title: Garden ponds}}
+paths: [only.txt]
+"""
+
+
+def partial_awards_config(folder: Path) -> Config:
+    """Awards with only a number, or only a title, as zenodo.yaml writes them (issue #10 item 3):
+    parsed by zsync.config, so a loader that refused them fails the schema test."""
+    from zsync.config import parse_config
+
+    return parse_config(PARTIAL_AWARDS_YAML, source=folder / "zenodo.yaml", check_files=False)
+
+
 def sample_configs(folder: Path) -> dict[str, Config]:
     """The hand-built configs, by name. `folder` receives their readme files."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -177,6 +199,7 @@ def sample_configs(folder: Path) -> dict[str, Config]:
         "full": full_config(folder),
         "minimal": minimal_config(folder),
         "html-readme": html_readme_config(folder),
+        "partial-awards": partial_awards_config(folder),
     }
 
 

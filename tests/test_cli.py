@@ -124,3 +124,26 @@ def test_demo_refuses_a_dataset_whose_id_file_lies_outside_its_folder(tmp_path: 
     assert proc.returncode == 2
     assert "outside" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "elsewhere-id.txt").exists()
+
+
+def test_no_token_output_never_says_none(tmp_path: Path) -> None:
+    """Issue #10 item 6: with an id file and no token, the summary printed `(None), concept None`."""
+    import os
+    import shutil
+
+    dataset = tmp_path / "ds"
+    shutil.copytree(EXAMPLE.parent, dataset, ignore=shutil.ignore_patterns(".zenodo-record-id.txt"))
+    (dataset / ".zenodo-record-id.txt").write_text("100004\n")
+    env = {k: v for k, v in os.environ.items() if "TOKEN" not in k and not k.startswith("GITHUB_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "zsync", "sync", "zenodo.yaml"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=dataset,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "record: 100004" in proc.stdout
+    assert "None" not in proc.stdout + proc.stderr

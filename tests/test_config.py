@@ -418,3 +418,22 @@ def test_unreadable_dotenv_is_skipped(tmp_path: Path) -> None:
     (tmp_path / ".env").write_bytes(b"ZENODO_TOKEN=\xff\xfe\n")
     (tmp_path / "token.txt").write_text("from-file")
     assert resolve_token(config, {}, cwd=tmp_path) == "from-file"
+
+
+@pytest.mark.parametrize("award", ["{number: '42'}", "{title: Garden ponds}", "{number: '42', title: Ponds}"])
+def test_an_award_with_a_number_or_a_title_alone_is_accepted(tmp_path: Path, award: str) -> None:
+    """Issue #10 item 3: AwardRelationSchema takes an id, or a number, or a title (tests/schema_check.py
+    sends these through the real schema)."""
+    text = f"""\
+endpoint: https://sandbox.zenodo.org/api
+metadata:
+  title: A dataset
+  version: '1.0.0'
+  resource_type: dataset
+  creators: [{{name: 'Doe, Jane'}}]
+  funding: [{{funder: {{name: Acme}}, award: {award}}}]
+paths: [a.csv]
+"""
+    config = parse_config(text, source=tmp_path / "zenodo.yaml", check_files=False)
+    rendered = config.metadata.funding[0].award
+    assert rendered is not None and (rendered.number or rendered.title)

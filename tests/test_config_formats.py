@@ -122,14 +122,13 @@ def test_toml_problems_name_their_lines(tmp_path: Path) -> None:
     text = TOML.replace('version = "1.0.0"', "version = 1.0").replace(
         'family_name = "Doe"', 'family_name = "Doe"\nfamily = "x"'
     )
-    text = text.replace('award = {title = "Ponds", number = "12"}', 'award = {title = "Ponds"}')
+    text = text.replace('award = {title = "Ponds", number = "12"}', 'award = {id = "x::1", title = "Ponds"}')
     assert _problems(tmp_path, "zenodo.toml", text) == [
         "6: metadata.version: TOML reads 1.0 as the number 1.0, not as a version string "
         '(quote it: version = "1.0")',
         "12: metadata.creators[0].family: unknown key 'family' (did you mean 'family_name'?)",
-        "19: metadata.funding[0].award.number: is required when the award has no id (Zenodo refuses an "
-        "award without both title and number) (for example award: {title: 'Full title', number: "
-        "'101001234'} or award: {id: '00k4n6c32::101001234'})",
+        "19: metadata.funding[0].award.title: an award with an id takes nothing else (Zenodo fills the "
+        "rest from its award vocabulary; remove either id or the other keys)",
     ]
 
 

@@ -68,7 +68,7 @@ def test_valid_configs_validate(path: Path, validator: jsonschema.Draft7Validato
         "metadata_unknown_key_titel",
         "resource_type_typo",
         "license_unknown",
-        "award_title_without_number",
+        "award_empty",
         "award_id_with_title",
         "affiliation_ror_and_name",
         "funder_ror_and_name",

@@ -181,8 +181,9 @@ def test_draft_with_a_changed_file_deletes_it_before_uploading_the_new_one(tmp_p
     cfg = config(tmp_path)
     state = draft_state()
     plan = compute_plan(cfg, [lf("a", size=3)], state, today=TODAY)
-    assert step_types(plan) == ["DeleteFile", "InitFiles", "UploadFile"]
-    delete, init, upload = plan.steps
+    # Then the document again: deleting "a" unset files.default_preview (issue #10 item 4).
+    assert step_types(plan) == ["DeleteFile", "InitFiles", "UploadFile", "UpdateMetadata"]
+    delete, init, upload, _ = plan.steps
     assert isinstance(delete, DeleteFile) and delete.replaced
     assert isinstance(init, InitFiles) and init.keys == ("a",)
     assert isinstance(upload, UploadFile) and upload.replaces
@@ -315,3 +316,73 @@ def test_reserve_step_is_in_the_plan_and_its_json(tmp_path: Path) -> None:
     view = plan_as_dict(plan)
     assert [s["step"] for s in view["steps"]] == ["ReserveDoi"]
     assert view["files"] == [{"action": "keep", "key": "a", "size_bytes": 10, "reason": ""}]
+
+
+def test_a_published_unorderable_version_names_the_way_on_and_an_explicit_version_takes_it(
+    tmp_path: Path,
+) -> None:
+    """Issue #10 item 5: after a published 'first release', every next version failed, with no way on."""
+    state = RemoteState("42", None, record(version="first release"))
+    with pytest.raises(SyncError) as info:
+        plan_for(config(tmp_path, version="2.0.0"), state)
+    assert "--set-version 2.0.0" in (info.value.hint or "")
+    plan = plan_for(config(tmp_path, version="2.0.0"), state, explicit_version=True)
+    assert plan.record_action == "new-version"
+
+
+def test_a_push_sync_keeps_the_version_of_the_draft_a_release_opened(tmp_path: Path) -> None:
+    """Issue #10 item 7: `sync --set-version v1.2.0` opened draft 1.2.0 while zenodo.yaml says 1.1.0;
+    the next push sync failed with "the local version 1.1.0 is not above 1.1.0"."""
+    previous = record("42", version="1.1.0")
+    draft = record("43", published=False, draft=True, version="1.2.0", index=2)
+    state = RemoteState("43", draft, draft_files=draft.files, previous=previous)
+    plan = plan_for(config(tmp_path, version="1.1.0", paths=("a", "b")), state)
+    assert plan.record_action == "update-draft"
+    put = [s for s in plan.steps if isinstance(s, UpdateMetadata)][-1]
+    assert put.document["metadata"]["version"] == "1.2.0"
+    # Given explicitly, a version not above the published one is still refused.
+    with pytest.raises(SyncError, match=r"not above version 1\.1\.0"):
+        plan_for(config(tmp_path, version="1.1.0"), state, explicit_version=True)
+
+
+def test_a_same_version_written_differently_never_rewrites_the_published_label(tmp_path: Path) -> None:
+    """Issue #10 item 7: `--set-version 1.2` after 1.2.0 was published edited the label to 1.2."""
+    with pytest.raises(SyncError, match="does not rewrite a published version label"):
+        plan_for(
+            config(tmp_path, version="1.2"),
+            RemoteState("42", None, record(version="1.2.0")),
+            explicit_version=True,
+        )
+
+
+def test_publishing_a_pre_release_warns_before_the_doi_is_minted(tmp_path: Path) -> None:
+    """Issue #10 item 7: a tag such as 1.2.0-rc1 with publish: true mints a permanent DOI."""
+    plan = plan_for(config(tmp_path, version="1.2.0-rc1"), RemoteState(), publish=True)
+    types = step_types(plan)
+    assert types[-2:] == ["Warn", "Publish"]
+    assert "pre-release" in plan.steps[-2].message  # type: ignore[attr-defined]
+    assert "Warn" not in step_types(plan_for(config(tmp_path, version="1.2.0"), RemoteState(), publish=True))
+
+
+def test_a_published_record_without_a_version_is_never_called_none(tmp_path: Path) -> None:
+    """Issue #10 item 6: the output surface never says None (here: a record published on the web
+    without a version, followed by a new version)."""
+    from zsync.engine import report_plan
+
+    published = record()
+    published = RemoteRecord(**{**published.__dict__, "metadata": {**published.metadata, "version": None}})
+    plan = plan_for(config(tmp_path, version="1.1.0"), RemoteState("42", None, published))
+    lines: list[str] = []
+    from zsync.report import NullReporter
+
+    class Capture(NullReporter):
+        def info(self, message: str) -> None:
+            lines.append(message)
+
+        def warning(self, message: str) -> None:
+            lines.append(message)
+
+    report_plan(plan, Capture())
+    assert plan.record_action == "new-version"
+    assert lines and not [line for line in lines if "None" in line]
+    assert not [s.describe() for s in plan.steps if "None" in s.describe()]

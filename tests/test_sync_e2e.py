@@ -174,6 +174,17 @@ def count(items: list[str]) -> dict[str, int]:
     return out
 
 
+def assert_no_op_reads(emulator: Emulator) -> None:
+    """A run that changes nothing: at most 3 record reads, and (issue #10 item 2, the live vocabulary
+    preflight) one GET per distinct vocabulary id of the dataset: cc-by-4.0 and dataset."""
+    vocabulary = [r.path for r in emulator.request_log if r.path.startswith("/api/vocabularies/")]
+    assert sorted(vocabulary) == [
+        "/api/vocabularies/licenses/cc-by-4.0",
+        "/api/vocabularies/resourcetypes/dataset",
+    ]
+    assert len(emulator.request_log) - len(vocabulary) <= 3
+
+
 def api(emulator: Emulator, method: str, path: str, **kw: Any) -> requests.Response:
     headers = {"Authorization": f"Bearer {TOKEN}", "Accept": ACCEPT}
     return requests.request(method, emulator.url + path, headers=headers, timeout=10, **kw)
@@ -246,7 +257,7 @@ def test_second_run_changes_nothing(ds: Dataset, emulator: Emulator) -> None:
     proc = sync(ds, "--json")
     assert outputs_of(proc)["status"] == "unchanged"
     assert mutations(emulator) == []
-    assert len(emulator.request_log) <= 3
+    assert_no_op_reads(emulator)
 
 
 def test_draft_changes_touch_only_what_changed(ds: Dataset, emulator: Emulator) -> None:
@@ -313,7 +324,7 @@ def test_published_unchanged_makes_no_change(ds: Dataset, emulator: Emulator) ->
     out = outputs_of(sync(ds, "--json"))
     assert (out["status"], out["state"]) == ("unchanged", "published")
     assert mutations(emulator) == []
-    assert len(emulator.request_log) <= 3
+    assert_no_op_reads(emulator)
 
 
 def test_published_metadata_change_edits_and_republishes_keeping_the_date(
@@ -622,6 +633,22 @@ def test_reserved_doi_is_an_output_of_the_draft_and_stays_at_publication(
     assert published["pids"]["doi"]["identifier"] == out["doi"]
 
 
+def test_a_reservation_answered_without_a_doi_is_one_warning_never_a_loop(
+    ds: Dataset, emulator: Emulator
+) -> None:
+    """Issue #10 item 6: `reserved DOI None` was printed, and every later run reserved again."""
+    emulator.faults = Faults(reserve_doi_blank=True)
+    first = sync(ds)
+    output = first.stdout + first.stderr
+    assert "None" not in output
+    assert output.count("answered the DOI reservation without a DOI") == 1
+    assert count(mutations(emulator))["POST /records/{id}/draft/pids/doi"] == 1
+    emulator.clear_log()
+    again = sync(ds)
+    assert "POST /records/{id}/draft/pids/doi" not in mutations(emulator)
+    assert "DOI reservation" not in again.stdout + again.stderr
+
+
 def test_no_reserve_doi_leaves_the_draft_without_one(ds: Dataset, emulator: Emulator) -> None:
     out = outputs_of(sync(ds, "--no-reserve-doi", "--json"))
     assert out["doi"] == ""
@@ -629,3 +656,65 @@ def test_no_reserve_doi_leaves_the_draft_without_one(ds: Dataset, emulator: Emul
     emulator.clear_log()
     sync(ds, "--no-reserve-doi")
     assert mutations(emulator) == []
+
+
+def test_an_award_with_only_a_number_or_a_title_publishes(ds: Dataset, emulator: Emulator) -> None:
+    """Issue #10 item 3: zsync refused these, though InvenioRDM's AwardRelationSchema takes them (and
+    the emulator, which refused them too, now answers as that schema does)."""
+    ds.set(
+        "metadata.funding",
+        [
+            {"funder": {"name": "Acme"}, "award": {"number": "42"}},
+            {"funder": {"name": "B"}, "award": {"title": "T"}},
+        ],
+    )
+    out = outputs_of(sync(ds, "--publish", "--json"))
+    assert out["status"] == "created" and out["state"] == "published"
+    funding = api(emulator, "GET", f"/records/{ds.record_id()}").json()["metadata"]["funding"]
+    assert [f["award"] for f in funding] == [{"number": "42"}, {"title": {"en": "T"}}]
+
+
+def _default_preview(emulator: Emulator, record_id: str, *, draft: bool) -> str | None:
+    path = f"/records/{record_id}/draft" if draft else f"/records/{record_id}"
+    preview: str | None = api(emulator, "GET", path).json()["files"].get("default_preview")
+    return preview
+
+
+def test_replacing_the_default_preview_restores_it_in_the_same_run_in_every_flow(
+    ds: Dataset, emulator: Emulator
+) -> None:
+    """Issue #10 item 4: InvenioRDM unsets files.default_preview when that file is deleted; zsync must
+    set it again in the run that replaced it, not in an extra edit-and-republish run afterwards."""
+    sync(ds)  # a draft: replace file00.csv (the default preview) in it
+    assert _default_preview(emulator, ds.record_id(), draft=True) == "file00.csv"
+    ds.write_file("file00.csv", b"column\nchanged in the draft\n")
+    sync(ds)
+    assert _default_preview(emulator, ds.record_id(), draft=True) == "file00.csv"
+    sync(ds, "--publish")
+    assert _default_preview(emulator, ds.record_id(), draft=False) == "file00.csv"
+
+    ds.set("metadata.version", "1.1.0")  # a new version: replace it in the next-version draft
+    ds.write_file("file00.csv", b"column\nchanged in version 1.1.0\n")
+    sync(ds, "--publish")
+    assert _default_preview(emulator, ds.record_id(), draft=False) == "file00.csv"
+    emulator.clear_log()
+    sync(ds)
+    assert mutations(emulator) == [], "the next run edited the record again to restore the preview"
+
+
+def test_a_push_sync_after_a_release_draft_neither_fails_nor_changes_its_version(
+    ds: Dataset, emulator: Emulator
+) -> None:
+    """Issue #10 item 7: the release workflow (`--set-version v1.1.0`, no publish) and then the push
+    workflow (zenodo.yaml still 1.0.0): the push failed with "1.0.0 is not above 1.0.0"."""
+    sync(ds, "--publish")
+    sync(ds, "--set-version", "v1.1.0")
+    ds.write_file("file01.csv", b"column\nchanged after the release\n")
+    out = outputs_of(sync(ds, "--json"))
+    assert out["status"] == "updated"
+    draft = api(emulator, "GET", f"/records/{ds.record_id()}/draft").json()
+    assert draft["metadata"]["version"] == "1.1.0"
+    assert (
+        draft_files(emulator, ds.record_id())["file01.csv"][1]
+        == hashlib.md5((ds.root / "data" / "file01.csv").read_bytes()).hexdigest()
+    )

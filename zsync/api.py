@@ -527,7 +527,35 @@ class _FilesMixin(_Resource):
 # --------------------------------------------------------------------------- the client
 
 
-class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin, CommunitiesMixin):
+# Where an instance serves one item of the vocabularies a zenodo.yaml names, by kind. From
+# invenio-vocabularies: resources/config.py (VocabulariesResourceConfig, "/vocabularies/<type>/<pid_value>")
+# and contrib/{affiliations,funders,awards} (endpoint_route "/affiliations", "/funders", "/awards", whose
+# item route is "/<pid_value>"); see docs/vocabulary-preflight.md.
+VOCABULARY_PATHS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "licenses": "/vocabularies/licenses/{id}",
+        "resourcetypes": "/vocabularies/resourcetypes/{id}",
+        "affiliations": "/affiliations/{id}",
+        "funders": "/funders/{id}",
+        "awards": "/awards/{id}",
+    }
+)
+
+
+class _VocabularyMixin(_Resource):
+    """Single vocabulary items: does this instance know an id (before anything is sent)?"""
+
+    def vocabulary_has(self, kind: str, ident: str) -> bool:
+        """`GET` the item (`VOCABULARY_PATHS[kind]`): True when it exists, False on 404."""
+        request = Request("GET", VOCABULARY_PATHS[kind].format(id=_seg(ident)))
+        try:
+            self._call(request, _json)
+        except NotFoundError:
+            return False
+        return True
+
+
+class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin, CommunitiesMixin, _VocabularyMixin):
     """A typed client of one Zenodo (InvenioRDM) endpoint such as `https://zenodo.org/api`.
 
     Use as a context manager or call `close()`. `request_count` counts the HTTP attempts made
@@ -809,6 +837,8 @@ def record_from_document(
         default_preview=_str_or_none(_get(document, "files", "default_preview")),
         has_files_block=isinstance(document.get("files"), Mapping),
         is_latest=_get(document, "versions", "is_latest") is not False,
+        doi_pending=isinstance(_get(document, "pids", "doi"), Mapping)
+        and not _str_or_none(_get(document, "pids", "doi", "identifier")),
         document=document,
     )
 

@@ -424,7 +424,8 @@ def summary_text(result: SyncResult) -> str:
     for note in result.notes:
         lines.append(f"note: {note}")
     if result.record_id:
-        lines.append(f"record: {result.record_id} ({result.state}), concept {result.concept_id}")
+        record = f"record: {result.record_id}" + (f" ({result.state})" if result.state else "")
+        lines.append(record + (f", concept {result.concept_id}" if result.concept_id else ""))
     if result.html_url:
         lines.append(f"url: {result.html_url}")
     if result.doi:

@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from zsync import filecheck, identifiers, metasources, vocabulary
+from zsync import filecheck, identifiers, metasources, versions, vocabulary
 from zsync.lazyre import Lazy
 from zsync.loader.walk import (
     INVALID,
@@ -225,7 +225,14 @@ def version(at: Cursor) -> str | None:
             f"quote it: {quoted}",
         )
         return None
-    return string(at, example="version: '1.0.0'")
+    text = string(at, example="version: '1.0.0'")
+    if text is not None and not versions.is_orderable(text):
+        at.add(
+            f"{text!r} is not a version zsync can order, so the next version could not be compared with it",
+            versions.ORDERABLE_HINT,
+        )
+        return None
+    return text
 
 
 LICENSES_URL = "https://zenodo.org/api/vocabularies/licenses?q=&size=500"
@@ -467,7 +474,9 @@ def funder(found: Record) -> tuple[str | None, str | None] | None:
 
 
 def award(found: Record) -> Award | None:
-    """Either `id` alone, or `title` and `number` (Zenodo refuses one without the other)."""
+    """Either `id` alone, or a `number` or a `title` or both (with optional identifiers): what
+    InvenioRDM's AwardRelationSchema accepts ("An existing id or either number or title must be
+    present", invenio-vocabularies contrib/awards/schema.py)."""
     texts: dict[str, Any] = {key: found.get(key) for key in ("id", "title", "number") if found.has(key)}
     if None in texts.values():
         return None
@@ -480,21 +489,13 @@ def award(found: Record) -> Award | None:
             )
             return None
         return Award(id=texts["id"])
-    missing = [key for key in ("title", "number") if key not in texts]
-    if len(missing) == 2:
-        found.add("give either id, or title and number", found.shape.example)
-        return None
-    if missing:
-        found.add(
-            "is required when the award has no id (Zenodo refuses an award without both title and number)",
-            found.shape.example,
-            key=missing[0],
-        )
+    if not texts:
+        found.add("give an id, a number or a title", found.shape.example)
         return None
     award_ids = found.get("identifiers")
     if award_ids is None:
         return None
-    return Award(title=texts["title"], number=texts["number"], identifiers=award_ids)
+    return Award(title=texts.get("title"), number=texts.get("number"), identifiers=award_ids)
 
 
 def single_scheme(found: Record) -> tuple[str, str] | None:

@@ -157,7 +157,7 @@ AWARD: Shape[Award] = Shape(
             default=(),
         ),
     ),
-    example="for example award: {title: 'Full title', number: '101001234'} "
+    example="for example award: {number: '101001234', title: 'Full title'} (either may be left out) "
     "or award: {id: '00k4n6c32::101001234'}",
     build=rules.award,
 )

@@ -61,6 +61,7 @@ from zsync.planning import (
     compute_plan,
 )
 from zsync.planning import Status as PlanStatus
+from zsync.preflight import check_vocabularies
 from zsync.report import NullReporter, Reporter, format_size
 from zsync.reviews import INCLUSION, REFUSED_STATUSES, CommunityRequest, CommunityState, CommunityStatus
 from zsync.units import counted
@@ -189,7 +190,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
             return _without_token(config, local_files, env, require_token=require_token)
         if client is None:
             client = make_client(config, token or "", env, ClientLimits(retry, deadline), reporter)
-        options = PlanOptions(publish, reserve_doi, submit_review)
+        options = PlanOptions(publish, reserve_doi, submit_review, explicit_version=bool(version))
         run = _Run(config, client, reporter, on_record_id, options, today().isoformat())
         with client:
             return run.sync(local_files, dry_run=dry_run)
@@ -578,6 +579,9 @@ class _Run:
 
     def read_and_plan(self, local: tuple[LocalFile, ...], *, dry_run: bool) -> tuple[RemoteState, Plan]:
         with self.reporter.phase("Read the record on Zenodo"):
+            # Before anything is sent: this instance's vocabularies know every id the config names.
+            asked = check_vocabularies(self.config, self.client.vocabulary_has)
+            self.reporter.info(f"{counted(asked, 'vocabulary id')} known at {self.config.endpoint}")
             state = read_remote_state(self.client, self.config)
             if state.current is None:
                 self.reporter.info("no record id yet: a new draft will be created")
@@ -670,7 +674,8 @@ def _new_version(step: NewVersion, progress: Progress, run: _Run) -> Progress:
     new = run.client.new_version(step.record_id)  # idempotent: an open next-version draft comes back
     if run.client.list_files(new.id):
         raise _Resumed(new.id)
-    run.reporter.info(f"new version draft {new.id} (after version {step.after_version} of {step.record_id})")
+    after = f"version {step.after_version} of " if step.after_version else ""
+    run.reporter.info(f"new version draft {new.id} (after {after}record {step.record_id})")
     return replace(progress, draft_id=new.id, draft=new, final=new)
 
 
@@ -699,7 +704,13 @@ def _reserve_doi(step: ReserveDoi, progress: Progress, run: _Run) -> Progress:
     if progress.draft is not None and progress.draft.doi:
         return progress  # the draft Zenodo answered with has one already
     reserved = run.client.reserve_doi(_target(progress))
-    run.reporter.info(f"reserved DOI {reserved.doi} (registered when the draft is published)")
+    if reserved.doi:
+        run.reporter.info(f"reserved DOI {reserved.doi} (registered when the draft is published)")
+    else:  # the draft's pids.doi now marks the reservation, so the next run does not ask again
+        run.reporter.warning(
+            "Zenodo answered the DOI reservation without a DOI: the draft has none yet, and Zenodo "
+            "assigns one when it is published; zsync does not reserve again"
+        )
     return replace(progress, draft=reserved, final=reserved)
 
 
@@ -848,7 +859,7 @@ def _warn(step: Warn, progress: Progress, run: _Run) -> Progress:
 _ACTION_TEXT = {
     "create": "create a new draft",
     "update-draft": "update draft {id}",
-    "new-version": "open a new version after {version} of record {id}",
+    "new-version": "open a new version after {version}record {id}",
     "edit-published": "edit the metadata of published record {id}",
     "none": "nothing: published record {id} is up to date",
 }
@@ -860,7 +871,7 @@ def report_plan(the_plan: Plan, reporter: Reporter) -> None:
         for warning in the_plan.warnings:
             reporter.warning(warning)
         action = _ACTION_TEXT[the_plan.record_action].format(
-            id=the_plan.record_id, version=the_plan.remote_version
+            id=the_plan.record_id, version=f"{the_plan.remote_version} of " if the_plan.remote_version else ""
         )
         reporter.info(f"record: {action}")
         for step in the_plan.steps:
@@ -869,7 +880,12 @@ def report_plan(the_plan: Plan, reporter: Reporter) -> None:
                 reporter.info(line)
             if isinstance(step, UpdateMetadata):
                 for c in step.changes:
-                    reporter.info(f"  change   {c.field}: {_short(c.old)} -> {_short(c.new)}")
+                    if c.old is None:  # never "None -> ...": a field the record does not have yet
+                        reporter.info(f"  set      {c.field}: {_short(c.new)}")
+                    elif c.new is None:
+                        reporter.info(f"  remove   {c.field} (was {_short(c.old)})")
+                    else:
+                        reporter.info(f"  change   {c.field}: {_short(c.old)} -> {_short(c.new)}")
         if the_plan.unchanged:
             reporter.info(f"  unchanged: {counted(len(the_plan.unchanged), 'file')}")
         if the_plan.is_noop:

@@ -199,8 +199,8 @@ def _identifier(example: str) -> Schema:
 def _funding() -> Schema:
     award_identifier = _identifier("{url: 'https://example.org/award/1'}")
     award = _object(
-        "The award: either id alone (Zenodo's award id, e.g. '00k4n6c32::101001234'), or title and number "
-        "(Zenodo refuses an award with only one of the two) with optional identifiers.",
+        "The award: either id alone (Zenodo's award id, e.g. '00k4n6c32::101001234'), or a number, a "
+        "title or both, with optional identifiers.",
         {
             "id": _string("Zenodo's award id: funder ROR id, '::', award number."),
             "title": _string("The full title of the award."),
@@ -213,7 +213,7 @@ def _funding() -> Schema:
         },
         oneOf=[
             {"required": ["id"], "maxProperties": 1},
-            {"required": ["title", "number"], "not": {"required": ["id"]}},
+            {"anyOf": [{"required": ["title"]}, {"required": ["number"]}], "not": {"required": ["id"]}},
         ],
     )
     return _object(

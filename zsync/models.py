@@ -262,7 +262,9 @@ class RemoteRecord:
     be absent or incomplete in list views: use `ZenodoClient.list_files` for the authority.
     `default_preview` is the document's `files.default_preview`; `has_files_block` says whether the
     document had a `files` block at all (only then is the default preview compared). `is_latest` is
-    `versions.is_latest` (true when absent). `document` is the raw JSON (without the `ui` block),
+    `versions.is_latest` (true when absent). `doi_pending`: the document has a `pids.doi` entry without
+    an identifier (a reservation the server answered without a DOI: Zenodo mints one at publish).
+    `document` is the raw JSON (without the `ui` block),
     read-only by convention, for diagnostics and tests: the engine reads the typed fields.
     """
 
@@ -284,6 +286,7 @@ class RemoteRecord:
     default_preview: str | None = None
     has_files_block: bool = False
     is_latest: bool = True
+    doi_pending: bool = False
     document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property

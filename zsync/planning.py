@@ -23,7 +23,7 @@ from zsync.metadata import diff_owned, render_document, unowned_metadata
 from zsync.models import Config, FieldChange, LocalFile, RemoteFile, RemoteRecord
 from zsync.reviews import CommunityState, CommunityStatus
 from zsync.units import counted, format_size
-from zsync.versions import compare_versions
+from zsync.versions import compare_versions, is_orderable, is_prerelease
 
 __all__ = [
     "CreateDraft",
@@ -106,11 +106,13 @@ class RemoteState:
 
 @dataclass(frozen=True)
 class PlanOptions:
-    """What the user asked for: publish after the sync, reserve a DOI for a draft that has none."""
+    """What the user asked for: publish after the sync, reserve a DOI for a draft that has none, and
+    whether the version was given explicitly (a release), which may follow an unorderable one."""
 
     publish: bool = False
     reserve_doi: bool = True
     submit_review: bool = False  # --submit-review: as `review: submit` in the config
+    explicit_version: bool = False  # the version came from --set-version / the version input
 
 
 # --------------------------------------------------------------------------- steps
@@ -147,7 +149,8 @@ class NewVersion(Step):
     calls: ClassVar[tuple[str, ...]] = ("new_version",)
 
     def describe(self) -> str:
-        return f"open a new version after {self.after_version} of record {self.record_id}"
+        after = f"version {self.after_version} of record" if self.after_version else "unversioned record"
+        return f"open a new version after {after} {self.record_id}"
 
 
 @dataclass(frozen=True)
@@ -437,6 +440,14 @@ class _Context:
     def desired(self, publication_date: str) -> dict[str, Any]:
         return render_document(self.config, publication_date=publication_date)
 
+    def order(self, published: str | None) -> int:
+        """How the local version compares with `published`; an explicit version follows one that
+        cannot be ordered (the way on from a published `first release`)."""
+        explicit = self.options.explicit_version and published is not None
+        if explicit and not is_orderable(published or "") and published != self.version:
+            return 1
+        return compare_versions(self.version, published)
+
 
 def compute_plan(
     config: Config,
@@ -466,7 +477,15 @@ def compute_plan(
 
 
 def _publish_step(ctx: _Context) -> tuple[Step, ...]:
-    return (Publish("--publish was given"),) if ctx.options.publish else ()
+    if not ctx.options.publish:
+        return ()
+    if is_prerelease(ctx.version):
+        warn = Warn(
+            f"version {ctx.version} is a pre-release, and publishing mints a permanent DOI for it "
+            "(Zenodo records cannot be unpublished); publish only releases to avoid this"
+        )
+        return (warn, Publish("--publish was given"))
+    return (Publish("--publish was given"),)
 
 
 def _plan_create(ctx: _Context) -> Plan:
@@ -496,6 +515,7 @@ def _plan_draft(ctx: _Context, draft: RemoteRecord) -> Plan:
     state = ctx.state
     remote_files = state.draft_files
     if (draft.version_index or 1) > 1:
+        ctx = _keep_release_version(ctx, draft)
         _check_next_version(ctx, draft)
         if state.needs_import:
             assert state.previous is not None
@@ -509,14 +529,15 @@ def _plan_draft(ctx: _Context, draft: RemoteRecord) -> Plan:
     steps: list[Step] = []
     if state.adopted:
         steps.append(WriteRecordId(draft.id, "a draft left without an id file"))
-    if ctx.options.reserve_doi and not draft.doi:
+    if ctx.options.reserve_doi and not draft.doi and not draft.doi_pending:
         steps.append(ReserveDoi())
     if state.needs_import:
         assert state.previous is not None
         steps.append(ImportFiles(state.previous.id, tuple(f.key for f in state.previous.files)))
     steps += file_steps(actions)
-    # files.default_preview names a key: a new or removed key may need the document again.
-    keys_changed = any(a.kind in ("upload", "delete") for a in actions)
+    # files.default_preview and files.order name keys, and deleting a file (a replaced one too)
+    # takes its key out of both (InvenioRDM's FilesManager.delete): the document is sent again after.
+    keys_changed = any(a.kind != "keep" for a in actions)
     if changes or keys_changed:
         steps.append(UpdateMetadata(desired, tuple(changes)))
     steps += _publish_step(ctx)
@@ -549,12 +570,27 @@ def _draft_warnings(ctx: _Context, draft: RemoteRecord) -> tuple[str, ...]:
     )
 
 
+def _keep_release_version(ctx: _Context, draft: RemoteRecord) -> _Context:
+    """A push sync (no explicit version) meeting a next-version draft that a release run opened
+    (`--set-version 1.2.0` while zenodo.yaml still says 1.1.0) syncs into that draft and keeps its
+    version, instead of failing every push until zenodo.yaml catches up."""
+    previous = ctx.state.previous
+    if ctx.options.explicit_version or previous is None or not draft.version or draft.version == ctx.version:
+        return ctx
+    # Only when zenodo.yaml still names the published version (not yet bumped): a lower one is a mistake.
+    if not is_orderable(draft.version) or ctx.order(previous.version) != 0:
+        return ctx
+    if compare_versions(draft.version, previous.version) <= 0:
+        return ctx
+    return replace(ctx, config=ctx.config.with_version(draft.version))
+
+
 def _check_next_version(ctx: _Context, draft: RemoteRecord) -> None:
     """Refuse a next-version draft whose version is not above the published one."""
     previous = ctx.state.previous
     if ctx.version == draft.version or previous is None:
         return
-    if compare_versions(ctx.version, previous.version) <= 0:
+    if ctx.order(previous.version) <= 0:
         raise SyncError(
             f"the local version {ctx.version} is not above version {previous.version}, already "
             f"published as record {previous.id}; the open draft {draft.id} was not changed",
@@ -563,7 +599,7 @@ def _check_next_version(ctx: _Context, draft: RemoteRecord) -> None:
 
 
 def _plan_published(ctx: _Context, record: RemoteRecord) -> Plan:
-    order = compare_versions(ctx.version, record.version)
+    order = ctx.order(record.version)
     if order < 0:
         raise SyncError(
             f"the local version {ctx.version} is lower than the published version {record.version} "
@@ -572,6 +608,13 @@ def _plan_published(ctx: _Context, record: RemoteRecord) -> Plan:
         )
     if order > 0:
         return _plan_new_version(ctx, record)
+    if ctx.version != record.version:
+        # 1.2 and 1.2.0 are the same version, but sending 1.2 would rewrite the published label.
+        raise SyncError(
+            f"version {ctx.version} is version {record.version}, already published as record {record.id}; "
+            "zsync does not rewrite a published version label; nothing was changed",
+            hint=f"write {record.version} as it was published, or give a higher version",
+        )
     actions = diff_files(ctx.local, record.files)
     changed = [a for a in actions if a.kind != "keep"]
     if changed:

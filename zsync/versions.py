@@ -37,6 +37,32 @@ def _semver_key(version: str) -> tuple[tuple[int, int, int], int, _PreKey] | Non
     return core, 0, idents
 
 
+ORDERABLE_HINT = "use semantic (1.2.0), PEP 440 (1.2.0rc1) or calendar (2026.11.25) versions"
+
+
+def is_orderable(version: str) -> bool:
+    """Whether zsync can order `version` against others: a semantic or PEP 440 (calendar) version.
+    `latest`, `first release` and `2024-spring` are not: the next version could not be compared."""
+    if _semver_key(version) is not None:
+        return True
+    try:
+        Version(version)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def is_prerelease(version: str) -> bool:
+    """`1.2.0-rc1`, `1.2.0rc1`, `2.0.0-beta.2`, `1.0.dev3`: a version that is not a release."""
+    key = _semver_key(version)
+    if key is not None:
+        return key[1] == 0
+    try:
+        return Version(version).is_prerelease
+    except InvalidVersion:
+        return False
+
+
 def compare_versions(a: str, b: str | None) -> int:
     """-1, 0 or 1 as `a` is lower than, equal to or greater than `b`. A missing `b` counts as lower.
 
@@ -53,10 +79,20 @@ def compare_versions(a: str, b: str | None) -> int:
         va, vb = Version(a), Version(b)
     except InvalidVersion:
         raise SyncError(
-            f"cannot tell whether version {a!r} comes after {b!r}",
-            hint="use semantic (1.2.0), PEP 440 (1.2.0rc1) or calendar (2026.11.25) versions",
+            f"cannot tell whether version {a!r} comes after {b!r}", hint=_unorderable_hint(a, b)
         ) from None
     return _cmp(va, vb)
+
+
+def _unorderable_hint(a: str, b: str) -> str:
+    if is_orderable(a) and not is_orderable(b):
+        # The published record has a version nothing can follow: only a person can say what is next.
+        return (
+            f"the published version {b!r} cannot be ordered; to open the next version anyway, give it "
+            f"explicitly once with --set-version {a} (the Action's version input), which zsync does not "
+            "compare with an unorderable published version"
+        )
+    return ORDERABLE_HINT
 
 
 def _cmp(x: Any, y: Any) -> int:
@@ -78,13 +114,10 @@ def release_version(value: str) -> str:
     publishing a dataset version called "main".
     """
     version = normalize_version(value)
-    if _semver_key(version) is None:
-        try:
-            Version(version)
-        except InvalidVersion:
-            raise UsageError(
-                f"version {value!r} (the version input or --set-version) is not a version",
-                hint="give a release tag such as v1.2.0, or a PEP 440 / calendar version; leave it empty "
-                "to use metadata.version",
-            ) from None
+    if not is_orderable(version):
+        raise UsageError(
+            f"version {value!r} (the version input or --set-version) is not a version",
+            hint="give a release tag such as v1.2.0, or a PEP 440 / calendar version; leave it empty "
+            "to use metadata.version",
+        )
     return version

@@ -24,8 +24,10 @@ Admin HTTP routes (no token; never faulted, rate-limited or logged), for subproc
     POST /api/_emulator/links/{id}/expire; GET /api/_emulator/links
 
 Command line: `python -m zsync.emulator [--port N] [--data DIR] [--token T ...]`, also `zsync emulator`;
-the default token is "emulator-token". Vocabularies (licences, resource and relation types) come from
-the directory in ZSYNC_EMULATOR_VOCAB when set; otherwise any plausibly shaped id is accepted.
+the default token is "emulator-token". Vocabularies (licences, resource and relation types, and
+affiliations.json, funders.json, awards.json when present) come from the directory in
+ZSYNC_EMULATOR_VOCAB when set; otherwise any plausibly shaped id is accepted. The same lists answer
+GET /api/vocabularies/{type}/{id} and /api/affiliations|funders|awards/{id} (404 when unknown).
 """
 
 from __future__ import annotations

@@ -54,7 +54,8 @@ class Faults:
 
     A request draws one number for 429/500/502/503/504 (in that order of the thresholds); uploads
     may then reset mid-stream (`p_reset_upload`), and a publish may succeed and still answer 504
-    (`p_publish_504_after_success`). `latency_s` delays every API answer.
+    (`p_publish_504_after_success`). `latency_s` delays every API answer. `reserve_doi_blank`: a DOI
+    reservation answers 201 with `pids.doi` holding no identifier (an instance that mints at publish).
     """
 
     p_429: float = 0.0
@@ -66,6 +67,7 @@ class Faults:
     p_reset_upload: float = 0.0
     latency_s: float = 0.0
     p_publish_504_after_success: float = 0.0
+    reserve_doi_blank: bool = False
     seed: int | None = None
 
 
@@ -159,6 +161,11 @@ _ROUTES: list[tuple[str, tuple[str, ...], str, bool, str]] = [
     ("GET", ("records", "{id}", "versions"), "record", False, "versions"),
     ("GET", ("records", "{id}", "versions", "latest"), "none", False, "latest"),
     ("GET", ("user", "records"), "record", False, "user_records"),
+    # invenio-vocabularies: /vocabularies/<type>/<pid_value>, and the contrib vocabularies' items.
+    ("GET", ("vocabularies", "{type}", "{id}"), "none", False, "vocabulary_item"),
+    ("GET", ("affiliations", "{id}"), "none", False, "affiliation"),
+    ("GET", ("funders", "{id}"), "none", False, "funder"),
+    ("GET", ("awards", "{id}"), "none", False, "award"),
     ("GET", ("communities", "{slug}"), "files", False, "community"),
     ("GET", ("records", "{id}", "draft", "review"), "files", False, "read_review"),
     ("PUT", ("records", "{id}", "draft", "review"), "files", True, "put_review"),
@@ -175,6 +182,14 @@ _ROUTES: list[tuple[str, tuple[str, ...], str, bool, str]] = [
     ("POST", ("records", "{id}", "access", "links"), "files", True, "create_link"),
     ("DELETE", ("records", "{id}", "access", "links", "{link_id}"), "none", False, "delete_link"),
 ]
+
+
+# The vocabulary types served at /vocabularies/<type>/<id>, by the emulator's name of their list.
+_VOCABULARY_TYPES = {
+    "licenses": "licenses",
+    "resourcetypes": "resource_types",
+    "relationtypes": "relation_types",
+}
 
 
 def _match(segments: list[str], pattern: tuple[str, ...]) -> dict[str, str] | None:
@@ -722,6 +737,29 @@ class _Routes:
     """One function per API route: (emulator, call) -> reply."""
 
     @staticmethod
+    def _vocabulary(emu: Emulator, vocabulary: str | None, type_: str, ident: str) -> _Reply:
+        if vocabulary is None or not emu._store.vocab.knows(vocabulary, ident):
+            raise ApiError(404, "The persistent identifier does not exist.")
+        return _Reply(200, {"id": ident, "type": type_, "title": {"en": ident}})
+
+    @staticmethod
+    def vocabulary_item(emu: Emulator, call: _Call) -> _Reply:
+        type_ = call.params["type"]
+        return _Routes._vocabulary(emu, _VOCABULARY_TYPES.get(type_), type_, call.params["id"])
+
+    @staticmethod
+    def affiliation(emu: Emulator, call: _Call) -> _Reply:
+        return _Routes._vocabulary(emu, "affiliations", "affiliations", call.params["id"])
+
+    @staticmethod
+    def funder(emu: Emulator, call: _Call) -> _Reply:
+        return _Routes._vocabulary(emu, "funders", "funders", call.params["id"])
+
+    @staticmethod
+    def award(emu: Emulator, call: _Call) -> _Reply:
+        return _Routes._vocabulary(emu, "awards", "awards", call.params["id"])
+
+    @staticmethod
     def _doc(
         emu: Emulator, call: _Call, status: int, version: Version, *, draft: bool, errors: Any = None
     ) -> _Reply:
@@ -760,7 +798,8 @@ class _Routes:
 
     @staticmethod
     def reserve_pid(emu: Emulator, call: _Call) -> _Reply:
-        draft = emu._store.reserve_doi(call.user, call.params["id"], call.params["scheme"])
+        blank = emu.faults.reserve_doi_blank
+        draft = emu._store.reserve_doi(call.user, call.params["id"], call.params["scheme"], blank=blank)
         return _Routes._doc(emu, call, 201, draft, draft=True)
 
     @staticmethod

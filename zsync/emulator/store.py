@@ -106,6 +106,7 @@ class Version:
     deleted: bool = False
     tombstone: dict[str, Any] | None = None
     external_doi: bool = False
+    doi_blank: bool = False  # reserved without an identifier (Faults.reserve_doi_blank)
 
 
 @dataclass
@@ -313,19 +314,23 @@ class Store:
             self._changed(rid)
             return draft, errors
 
-    def reserve_doi(self, user: str | None, rid: str, scheme: str) -> Version:
-        """POST /records/{id}/draft/pids/doi: reserve the draft's DOI (400 when it has one)."""
+    def reserve_doi(self, user: str | None, rid: str, scheme: str, *, blank: bool = False) -> Version:
+        """POST /records/{id}/draft/pids/doi: reserve the draft's DOI (400 when it has one); `blank`
+        leaves a `pids.doi` entry without an identifier."""
         with self.lock:
             draft = self._draft(user, rid)
             if scheme != "doi":
                 raise ApiError(400, f"No PID provider for scheme {scheme}.")
-            if draft.doi:
+            if draft.doi or draft.doi_blank:
                 raise ApiError(
                     400,
                     "A validation error occurred.",
                     errors=[{"field": "pids.doi", "messages": ["A PID already exists for type doi"]}],
                 )
-            draft.doi = DOI_PREFIX + rid
+            if blank:
+                draft.doi_blank = True
+            else:
+                draft.doi = DOI_PREFIX + rid
             self._touch(draft)
             self._changed(rid)
             return draft
@@ -624,6 +629,13 @@ class Store:
             draft = self._writable_draft(user, rid)
             entry = self._entry(draft, key)
             del draft.files[key]
+            # As InvenioRDM (invenio-records-resources records/systemfields/files/manager.py,
+            # FilesManager.delete): deleting the default preview unsets it, and the key leaves the order.
+            options = draft.files_options
+            if options.get("default_preview") == key:
+                options.pop("default_preview")
+            if isinstance(options.get("order"), list) and key in options["order"]:
+                options["order"] = [k for k in options["order"] if k != key]
             self._drop_unused_blobs([entry])
             self._touch(draft)
             self._changed(rid)
@@ -768,6 +780,8 @@ class Store:
                 "pids": (
                     {"doi": {"identifier": version.doi, "provider": "datacite", "client": "datacite"}}
                     if version.doi
+                    else {"doi": {"identifier": "", "provider": "datacite", "client": "datacite"}}
+                    if version.doi_blank
                     else {}
                 ),
                 "parent": {

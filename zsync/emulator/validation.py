@@ -34,6 +34,7 @@ _PLAUSIBLE = {
     "relation_types": re.compile(r"[a-z]+"),
 }
 _ROR = re.compile(r"0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}")
+_PLAUSIBLE.update(affiliations=_ROR, funders=_ROR, awards=re.compile(r"\S+"))
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _URL = re.compile(r"https?://[^\s/$.?#].\S*", re.IGNORECASE)
 _ISNI = re.compile(r"\d{4}-?\d{4}-?\d{4}-?\d{3}[\dX]")
@@ -75,14 +76,18 @@ class Vocabularies:
     licenses: frozenset[str] | None = None
     resource_types: frozenset[str] | None = None
     relation_types: frozenset[str] | None = None
+    affiliations: frozenset[str] | None = None
+    funders: frozenset[str] | None = None
+    awards: frozenset[str] | None = None
 
     @classmethod
     def from_dir(cls, directory: Path | None) -> Vocabularies:
-        """Load `licenses.json`, `resource_types.json`, `relation_types.json` (JSON objects keyed by id)."""
+        """Load `licenses.json`, `resource_types.json`, `relation_types.json` and, when present,
+        `affiliations.json`, `funders.json`, `awards.json` (JSON objects or lists of ids)."""
         if directory is None:
             return cls()
         loaded: dict[str, frozenset[str] | None] = {}
-        for name in ("licenses", "resource_types", "relation_types"):
+        for name in ("licenses", "resource_types", "relation_types", "affiliations", "funders", "awards"):
             path = directory / f"{name}.json"
             loaded[name] = frozenset(json.loads(path.read_text("utf-8"))) if path.is_file() else None
         return cls(**loaded)
@@ -391,8 +396,9 @@ def _check_funding(item: Any, path: str, errors: _Errors, vocab: Vocabularies) -
         if not isinstance(award, dict):
             errors.add(f"{path}.award", "Invalid input type.")
             return _DROP
-        if "id" not in award and not (isinstance(award.get("title"), dict) and "number" in award):
-            errors.add(f"{path}.award", "An existing id or a title and a number must be present.")
+        # invenio-vocabularies contrib/awards/schema.py AwardRelationSchema.validate_data
+        if not award.get("id") and not (award.get("number") or award.get("title")):
+            errors.add(f"{path}.award", "An existing id or either number or title must be present.")
             return _DROP
     return item
 
