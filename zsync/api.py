@@ -395,11 +395,12 @@ class _FilesMixin(_Resource):
                 raise LocalFileChanged(key, "was deleted while zsync was uploading it") from None
             with fh:
                 _check_unchanged(fh, key, size_bytes)
-                reader = HashingReader(fh)
-                upload = Upload(reader, size_bytes, progress, key)
+                # Hashed on the way only when the caller does not know the MD5 yet.
+                reader = HashingReader(fh) if sent_md5 is not None else None
+                upload = Upload(reader or fh, size_bytes, progress, key)
                 request = Request("PUT", api_path, upload=upload, headers=_OCTET_STREAM)
                 reply = self._http.send(request)
-            if sent_md5 is not None:
+            if sent_md5 is not None and reader is not None:
                 sent_md5(reader.hexdigest())
             document = _json(reply, request)
             errors = field_errors(document.get("errors"))
@@ -477,7 +478,7 @@ class _FilesMixin(_Resource):
                 local.path,
                 size_bytes=local.size_bytes,
                 progress=progress,
-                sent_md5=sent.append,
+                sent_md5=sent.append if local.md5 is None else None,
             )
             expected = local.md5 or (sent[-1] if sent else None)
             remote = self.commit_file(record_id, local.key)
