@@ -372,7 +372,7 @@ def test_item3_token_in_per_field_errors_never_reaches_the_action_log(
 
     # A 200 draft save whose errors echo the token: a warning, not a failure, so no last-minute scrub.
     hostile_proxy.clear()
-    assert action.run(token=TOKEN).code == 0
+    assert action.run(token=TOKEN, in_process=False).code == 0
     config = action.root / "zenodo.yaml"
     config.write_text(config.read_text().replace("spring 2026'", "spring 2026, revised'"))
     echo = [{"field": "metadata.title", "messages": [f"saved, but {TOKEN} is odd"]}]
@@ -410,3 +410,22 @@ def test_item3_token_in_a_saved_drafts_errors_never_reaches_the_cli(
     proc = sync(ds)
     assert TOKEN not in proc.stdout + proc.stderr
     assert "Zenodo says metadata.title: saved, but *** is odd" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("id", "c0ffee\n::error::x", "a community id"),
+        ("slug", "ecology\x1b[2J", "a community slug"),
+        ("links.self_html", "http://evil.example/communities/ecology", "a community address"),
+    ],
+)
+def test_item1_community_ids_and_addresses_of_the_wrong_shape_are_refused(
+    hostile_proxy: HostileProxy, emulator: Emulator, field: str, value: str, named: str
+) -> None:
+    emulator.add_community("ecology")
+    with ZenodoClient(hostile_proxy.url, TOKEN, retry=FAST) as client:
+        assert client.get_community("ecology") is not None
+        hostile_proxy.add(Rule("GET", r"/communities/ecology", json={field: value}))
+        with pytest.raises(RemoteError, match=f"^Zenodo answered with {re.escape(named)} "):
+            client.get_community("ecology")

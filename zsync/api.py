@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import IO, Any, Final, NoReturn, TypeVar, Unpack
+from typing import IO, Any, Final, TypeVar, Unpack
 
+from zsync import serverids
 from zsync.apicommunities import CommunitiesMixin
 from zsync.errors import (
     BadRequestError,
@@ -34,11 +35,8 @@ from zsync.errors import (
     RemoteError,
     UploadVerificationError,
 )
-from zsync.identifiers import is_loopback_host
-from zsync.lazyre import Lazy
 from zsync.localfiles import HashingReader
 from zsync.models import FileStatus, LocalFile, RemoteFile, RemoteRecord
-from zsync.safetext import quote
 from zsync.transport import (
     ACCEPT,
     DEFAULT_USER_AGENT,
@@ -129,7 +127,7 @@ class _SearchMixin(_Resource):
             for hit in hits if isinstance(hits, list) else []:
                 if _is_fresh_empty_draft(hit, title, created_after_epoch_s):
                     log.info("found draft %s: same title, no files, never published", hit.get("id"))
-                    yield _server_id(hit.get("id"))
+                    yield serverids.record_id(hit.get("id"))
 
 
 def _is_fresh_empty_draft(hit: Any, title: str, created_after_epoch_s: float) -> bool:
@@ -640,67 +638,6 @@ def _seg(value: str) -> str:
     return urllib.parse.quote(str(value), safe="")
 
 
-# What the server's values must look like before zsync writes, prints or commits them: a record id
-# ends up in the id file, the Actions log, an output and a pushed commit.
-_RECORD_ID: Final = Lazy(r"[0-9]{1,20}")
-_DOI: Final = Lazy(r"10\.[0-9]{4,9}/\S{1,300}")
-_URL: Final = Lazy(r"[A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%]{1,2000}")
-_VOCABULARY_ID: Final = Lazy(r"\S{1,300}")
-_REFUSED_HINT: Final = (
-    "zsync refuses a value of the wrong shape rather than write it to the record-id file, a log or a "
-    "commit; is the endpoint Zenodo, and is no proxy between you and it rewriting its answers?"
-)
-
-
-def _refuse(what: str, value: Any, expected: str) -> NoReturn:
-    raise RemoteError(f"Zenodo answered with {what} {quote(value)}: {expected}.", hint=_REFUSED_HINT)
-
-
-def _server_id(value: Any, what: str = "a record id") -> str:
-    """A record id as the server gave it, refused unless it is digits; every id read from an answer
-    passes through here."""
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-    if not isinstance(text, str) or not _RECORD_ID.fullmatch(text):
-        _refuse(what, value, "a record id is a number")
-    return text
-
-
-def _server_doi(value: Any, what: str) -> str | None:
-    """A DOI from an answer (`10.5281/zenodo.123`), refused when it has another shape."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not _DOI.fullmatch(value) or not value.isprintable():
-        _refuse(what, value, "a DOI looks like 10.5281/zenodo.1234, without spaces or control characters")
-    return value
-
-
-def _server_url(value: Any, what: str) -> str | None:
-    """A web address from an answer: https (http only on a loopback host, the emulator's)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str) and _URL.fullmatch(value):
-        parts = urllib.parse.urlsplit(value)
-        host = parts.hostname or ""
-        if host and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host))):
-            return value
-    _refuse(what, value, "expected an https address without spaces, quotes or control characters")
-
-
-def _check_vocabulary_ids(value: Any, where: str) -> None:
-    """Every `id` in metadata or custom fields (licences, resource types, roles, languages, funders):
-    one printable word, never a line break or control character."""
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if key == "id" and isinstance(item, str):
-                if not _VOCABULARY_ID.fullmatch(item) or not item.isprintable():
-                    _refuse(f"a vocabulary id in {where}", item, "an id is one word, no control characters")
-            else:
-                _check_vocabulary_ids(item, f"{where}.{key}")
-    elif isinstance(value, list):
-        for item in value:
-            _check_vocabulary_ids(item, where)
-
-
 def _get(document: Any, *keys: str) -> Any:
     for key in keys:
         if not isinstance(document, Mapping):
@@ -748,7 +685,7 @@ def _id_from_location(location: str, reply: Reply, request: Request) -> str:
     """The record id at the end of a redirect's `Location`."""
     match = re.search(r"/records/([^/?#]+)/?(?:[?#].*)?$", location)
     if match:
-        return _server_id(urllib.parse.unquote(match.group(1)))
+        return serverids.record_id(urllib.parse.unquote(match.group(1)))
     raise RemoteError(
         "Zenodo redirected to an unexpected address for the latest version.",
         method=request.method,
@@ -817,18 +754,18 @@ def record_from_document(
     access = document.get("access")
     custom_fields = document.get("custom_fields")
     status = document.get("status")
-    _check_vocabulary_ids(metadata, "metadata")
-    _check_vocabulary_ids(custom_fields, "custom_fields")
+    serverids.check_vocabulary_ids(metadata, "metadata")
+    serverids.check_vocabulary_ids(custom_fields, "custom_fields")
     return RemoteRecord(
-        id=_server_id(document["id"]),
-        parent_id=_server_id(parent_id, "a concept id") if parent_id is not None else None,
+        id=serverids.record_id(document["id"]),
+        parent_id=serverids.record_id(parent_id, "a concept id") if parent_id is not None else None,
         is_published=bool(document.get("is_published")),
         is_draft=is_draft,
         status=status if isinstance(status, str) else None,
         revision_id=revision_id,
-        doi=_server_doi(_get(document, "pids", "doi", "identifier"), "a DOI"),
-        concept_doi=_server_doi(_get(document, "parent", "pids", "doi", "identifier"), "a concept DOI"),
-        html_url=_server_url(_get(document, "links", "self_html"), "a record address"),
+        doi=serverids.doi(_get(document, "pids", "doi", "identifier"), "a DOI"),
+        concept_doi=serverids.doi(_get(document, "parent", "pids", "doi", "identifier"), "a concept DOI"),
+        html_url=serverids.url(_get(document, "links", "self_html"), "a record address"),
         version_index=version_index if isinstance(version_index, int) else None,
         metadata=metadata if isinstance(metadata, dict) else {},
         access=access if isinstance(access, dict) else {},

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from zsync import serverids
 from zsync.errors import NotFoundError, RemoteError
 from zsync.reviews import INCLUSION, Community, CommunityRequest
 from zsync.transport import Reply, Request, Transport
@@ -149,23 +150,30 @@ def _community(document: Mapping[str, Any], slug: str) -> Community:
     links = document.get("links")
     title = _text(metadata.get("title")) if isinstance(metadata, Mapping) else None
     return Community(
-        slug=_text(document.get("slug")) or slug,
-        id=str(document.get("id")),
+        slug=serverids.opaque_id(_text(document.get("slug")) or slug, "a community slug"),
+        id=serverids.opaque_id(document.get("id"), "a community id"),
         title=title or slug,
-        html_url=_text(links.get("self_html")) if isinstance(links, Mapping) else None,
+        html_url=serverids.url(links.get("self_html"), "a community address")
+        if isinstance(links, Mapping)
+        else None,
     )
 
 
 def community_request(document: Mapping[str, Any]) -> CommunityRequest:
     """A request as invenio-requests serialises it (RequestSchema), e.g. a draft's `parent.review`."""
     receiver, topic, links = (document.get(k) for k in ("receiver", "topic", "links"))
+    record = topic.get("record") if isinstance(topic, Mapping) else None
     return CommunityRequest(
-        id=str(document.get("id")),
+        id=serverids.opaque_id(document.get("id"), "a request id"),
         type=str(document.get("type")),
         status=str(document.get("status")),
-        community_id=str(receiver.get("community")) if isinstance(receiver, Mapping) else "",
-        record_id=_text(topic.get("record")) if isinstance(topic, Mapping) else None,
-        html_url=_text(links.get("self_html")) if isinstance(links, Mapping) else None,
+        community_id=serverids.opaque_id(receiver.get("community"), "a community id")
+        if isinstance(receiver, Mapping)
+        else "",
+        record_id=serverids.record_id(record) if record is not None else None,
+        html_url=serverids.url(links.get("self_html"), "a request address")
+        if isinstance(links, Mapping)
+        else None,
     )
 
 
@@ -207,7 +215,7 @@ def members_of(document: Mapping[str, Any]) -> tuple[Community, ...]:
     if not isinstance(found, Mapping):
         return ()
     entries = {str(e.get("id")): e for e in found.get("entries") or () if isinstance(e, Mapping)}
-    ids = [str(i) for i in found.get("ids") or ()]
+    ids = [serverids.opaque_id(i, "a community id") for i in found.get("ids") or ()]
     return tuple(_community(entries[i], i) if i in entries else Community(i, i, i) for i in ids)
 
 
