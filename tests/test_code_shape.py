@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {
     "zsync.loader": 2, "zsync.loader.nodes": 2, "zsync.loader.fromyaml": 2, "zsync.loader.walk": 2,
     "zsync.loader.fromtoml": 2, "zsync.loader.fromjson": 2, "zsync.stepup": 2,
     "zsync.filecheck": 3, "zsync.configrules": 3, "zsync.configschema": 3, "zsync.config": 3,
-    "zsync.configpaths": 3,
+    "zsync.configpaths": 3, "zsync.citation": 3, "zsync.metasources": 3,
     "zsync.jsonschema": 3, "zsync.metadata": 3, "zsync.localfiles": 3, "zsync.report": 3,
     "zsync.transport": 3,
     "zsync.apicommunities": 4, "zsync.api": 4, "zsync.planning": 4, "zsync.communityplan": 4,

@@ -56,6 +56,12 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
 def _render_arguments(p: argparse.ArgumentParser) -> None:
     _config_argument(p)
     p.add_argument("--publication-date", help="date to put in the document (default: today)")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="print, for each field, the file and line its value comes from (zenodo.yaml or a "
+        "metadata_from source), instead of the document",
+    )
 
 
 def _plan_arguments(p: argparse.ArgumentParser) -> None:
@@ -292,6 +298,8 @@ def _validate_one(config_file: str, arguments: Any) -> None:
         print(f"note: {notice}")
     for line in matched_lines(config):
         print(line)
+    for warning in config.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _migrate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -308,6 +316,15 @@ def _render(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from zsync.metadata import render_document
 
     config = load_config(Path(args.config), arguments=_arguments(args))
+    for warning in config.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.explain:
+        from zsync.config import METADATA_KEYS, TOP_KEYS
+        from zsync.metasources import explain
+
+        fields = [f"metadata.{key}" for key in METADATA_KEYS] + [key for key in TOP_KEYS if key != "metadata"]
+        print("\n".join(explain(config, fields)))
+        return 0
     date = args.publication_date or dt.date.today().isoformat()
     print(json.dumps(render_document(config, publication_date=date), indent=2, ensure_ascii=False))
     return 0

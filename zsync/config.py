@@ -46,7 +46,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from zsync import configschema, stepup
+from zsync import configschema, metasources, stepup
 from zsync.configrules import (
     DEFAULT_RECORD_ID_FILE,
     KNOWN_ENDPOINTS,
@@ -239,8 +239,11 @@ def parse_config(
             walk.add("", None, "the file is empty", "start from the template in the README")
         else:
             walk.generation = stepup.detect(root)
+            before = walk.mark()
+            root = metasources.apply(root, walk)
             top = configschema.TOP_1X if walk.generation == stepup.GENERATION_1X else configschema.TOP
-            values = shaped(top)(walk.root(root))
+            if walk.mark() == before:  # a source that cannot be read: its problems alone, not what it lacks
+                values = shaped(top)(walk.root(root))
     late = [found for check in walk.deferred for found in check(walk.file)] if check_files else []
     problems = walk.merged(late)
     if problems or values is None:
@@ -248,12 +251,21 @@ def parse_config(
     values = {**values, **values["paths"].fields()}
     return Config(
         source=absolute,
-        lines=MappingProxyType(dict(walk.lines)),
+        lines=MappingProxyType(_own_lines(walk)),
         **values,
+        origins=MappingProxyType(dict(walk.origins)),
+        overridden=MappingProxyType(dict(walk.overridden)),
+        warnings=tuple(str(found) for found in walk.warnings),
         generation=walk.generation,
         record_ids_by_version=walk.generation == stepup.GENERATION_1X,
         notices=_notices(walk.generation, values, absolute),
     )
+
+
+def _own_lines(walk: Walker) -> dict[str, int]:
+    """The lines of the config's own fields (a field from a `metadata_from` source has its line in
+    `Config.origins`, in that source)."""
+    return {path: line for path, line in walk.lines.items() if walk.origin_of(path) is None}
 
 
 def _add_arguments(walk: Walker, arguments: Arguments) -> None:

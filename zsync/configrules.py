@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from zsync import filecheck, identifiers, versions, vocabulary
+from zsync import filecheck, identifiers, metasources, versions, vocabulary
 from zsync.lazyre import Lazy
 from zsync.loader.walk import (
     INVALID,
@@ -777,6 +777,23 @@ def top(found: Record) -> dict[str, Any] | None:
         )
         ok = False
     return values if ok else None
+
+
+def metadata_from(at: Cursor) -> tuple[Path, ...]:
+    """The files fields are taken from (`zsync.metasources` reads them before the walk)."""
+    items = (
+        [at] if at.node.kind == "scalar" else (sequence(at, example="metadata_from: [CITATION.cff]") or [])
+    )
+    found = []
+    for item in items:
+        text = string(item, example="CITATION.cff")
+        if text is None:
+            continue
+        if metasources.kind_of(text) is None:
+            item.add(f"zsync cannot read metadata from {text!r}", "give a CITATION.cff")
+            continue
+        found.append(resolve(at.walk, text))
+    return tuple(found)
 
 
 def identifier_dicts(item: Parser[tuple[str, str]]) -> Parser[tuple[dict[str, str], ...]]:

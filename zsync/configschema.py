@@ -425,6 +425,7 @@ TOP: Shape[dict[str, Any]] = Shape(
         Row("path_record_id", rules.record_id_file, fill=rules.default_record_id_file),
         Row("endpoint", rules.endpoint, required=rules.endpoint_required),
         Row("path_token", rules.local_path("path_token: ~/.config/zenodo-token.txt")),
+        Row("metadata_from", rules.metadata_from, default=()),
         Row("metadata", shaped(METADATA), required="see the template in the README"),
         Row("code_repository", checked(identifiers.check_http_url, "https://github.com/example/repo")),
         Row("path_readme", rules.readme, fill=rules.argument_readme),

@@ -127,6 +127,14 @@ def plan(config_path: str | Path, **kwargs: Any) -> SyncResult:
 _FROM_ENVIRONMENT: Any = object()
 
 
+def _tell_how_read(config: Config, reporter: Reporter) -> None:
+    """The notices of how the config was read, and what its metadata sources hold that is not sent."""
+    for notice in config.notices:
+        reporter.info(notice)
+    for warning in config.warnings:
+        reporter.warning(warning)
+
+
 def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles them)
     config_path: str | Path,
     *,
@@ -171,8 +179,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
             given = files or description is not None
             arguments = Arguments(tuple(files), description, cwd) if given else None
             config = load_config(Path(config_path), arguments=arguments)
-            for notice in config.notices:
-                reporter.info(notice)
+            _tell_how_read(config, reporter)
             if version:
                 config = config.with_version(release_version(version))
             if token is _FROM_ENVIRONMENT:

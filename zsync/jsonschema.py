@@ -485,6 +485,19 @@ def _communities() -> dict[str, Schema]:
     }
 
 
+def _metadata_from() -> Schema:
+    """`metadata_from`: one CITATION.cff or a list of them."""
+    return {
+        "oneOf": [
+            _string("A CITATION.cff to take metadata from.", pattern=r"\.cff$"),
+            {"type": "array", "items": _string("A CITATION.cff.", pattern=r"\.cff$")},
+        ],
+        "description": "Files whose metadata fill in the fields zenodo.yaml does not give "
+        "(the first file first); zenodo.yaml's own fields override them. `zsync render "
+        "--explain` shows where each field came from.",
+    }
+
+
 def build_schema() -> Schema:
     """The JSON Schema of zenodo.yaml as a dict."""
     return {
@@ -510,6 +523,7 @@ def build_schema() -> Schema:
                     "A file holding the Zenodo token, used when ZENODO_TOKEN is not set (also from .env). "
                     "Never commit the token."
                 ),
+                "metadata_from": _metadata_from(),
                 "metadata": _metadata(),
                 "code_repository": _string("The URL of the source code repository.", pattern=_HTTP_URL),
                 "path_readme": _string(

@@ -180,6 +180,13 @@ class Config:
     record_ids_by_version: bool = False
     # What a person should know about how the file was read (printed by validate, plan and sync).
     notices: tuple[str, ...] = ()
+    # `metadata_from`: the files fields were taken from; each such field's file and line (its
+    # own path, `metadata.title`), the ones zenodo.yaml overrides, and what they hold that Zenodo
+    # cannot take ("CITATION.cff:12: authors[0].email: is not sent to Zenodo ...").
+    metadata_from: tuple[Path, ...] = ()
+    origins: Mapping[str, tuple[str, int]] = field(default_factory=dict, compare=False, repr=False)
+    overridden: Mapping[str, tuple[str, int]] = field(default_factory=dict, compare=False, repr=False)
+    warnings: tuple[str, ...] = ()
 
     @property
     def file_keys(self) -> tuple[str, ...]:

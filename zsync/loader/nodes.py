@@ -82,3 +82,53 @@ class Plain(Node):
 
     def items(self) -> Sequence[Node]:
         return [Plain(item) for item in self._value] if not isinstance(self._value, str) else []
+
+
+class Built(Node):
+    """A node assembled from other nodes or values, with the line it stands for: what a metadata
+    source (`zsync.metasources`) becomes, in zenodo.yaml's shape, each value keeping the line of the
+    file it was read from."""
+
+    __slots__ = ("_items", "_pairs", "_value", "kind", "line")
+
+    def __init__(
+        self,
+        kind: Kind,
+        line: int,
+        value: object = None,
+        pairs: Sequence[tuple[Node, Node]] = (),
+        items: Sequence[Node] = (),
+    ) -> None:
+        self.kind = kind
+        self.line = line
+        self._value = value
+        self._pairs = list(pairs)
+        self._items = list(items)
+
+    @classmethod
+    def of(cls, value: object, line: int) -> Built:
+        """`value` (str, number, None, list, dict) as nodes, all on `line`."""
+        if isinstance(value, dict):
+            return cls.mapping({key: cls.of(item, line) for key, item in value.items()}, line)
+        if isinstance(value, list | tuple):
+            return cls("sequence", line, items=[cls.of(item, line) for item in value])
+        return cls("scalar", line, value)
+
+    @classmethod
+    def mapping(cls, entries: dict[str, Node], line: int) -> Built:
+        """A mapping of `entries`, each key on its value's line."""
+        return cls(
+            "mapping", line, pairs=[(cls("scalar", node.line, key), node) for key, node in entries.items()]
+        )
+
+    def value(self) -> object:
+        return self._value
+
+    def text(self) -> str:
+        return str(self._value)
+
+    def pairs(self) -> Sequence[tuple[Node, Node]]:
+        return self._pairs
+
+    def items(self) -> Sequence[Node]:
+        return self._items

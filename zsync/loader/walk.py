@@ -84,9 +84,21 @@ class Walker:
         # `config_base` is the config's folder, whatever `base` the arguments resolve against.
         self.settings: dict[str, object] = {}
         self.config_base = base
+        # Fields taken from `metadata_from` sources (`zsync.metasources`): path -> (file, line), the
+        # ones zenodo.yaml overrides, and what the sources hold that Zenodo cannot take.
+        self.origins: dict[str, tuple[str, int]] = {}
+        self.overridden: dict[str, tuple[str, int]] = {}
+        self.warnings: list[Problem] = []
 
     def add(self, path: str, line: int | None, message: str, hint: str | None = None) -> None:
-        self.problems.append(problem(self.file, line, path, message, hint))
+        self.problems.append(problem(self.origin_of(path) or self.file, line, path, message, hint))
+
+    def origin_of(self, path: str) -> str | None:
+        """The file a field was taken from (a `metadata_from` source), None for the walk's own."""
+        for field, (file, _) in self.origins.items():
+            if path == field or path.startswith((f"{field}.", f"{field}[")):
+                return file
+        return None
 
     def mark(self) -> int:
         """The position the next problem takes; `merged` puts a deferred check's problems there."""
