@@ -647,9 +647,7 @@ class _CommunityRoutes:
     def submit_review(emu: Emulator, call: _Call) -> _Reply:
         body = emu.book.submit_review(call.user, call.params["id"], call.body)
         if call.publish_504:
-            return _Reply(
-                504, {"status": 504, "message": "Gateway timeout."}, fault="submit_504_after_success"
-            )
+            return _gave_up_after_success("submit")
         return _Reply(202, body)
 
     @staticmethod
@@ -660,9 +658,7 @@ class _CommunityRoutes:
     def add_communities(emu: Emulator, call: _Call) -> _Reply:
         status, body = emu.book.add_communities(call.user, call.params["id"], call.body)
         if call.publish_504 and status == 200:
-            return _Reply(
-                504, {"status": 504, "message": "Gateway timeout."}, fault="include_504_after_success"
-            )
+            return _gave_up_after_success("include")
         return _Reply(status, body)
 
     @staticmethod
@@ -728,6 +724,11 @@ class _Invalid:
 
 
 _INVALID: Any = _Invalid()
+
+
+def _gave_up_after_success(what: str) -> _Reply:
+    """The call took effect, but the gateway gave up waiting: a 504 that clients must re-read after."""
+    return _Reply(504, {"status": 504, "message": _FAULT_MESSAGES[504]}, fault=f"{what}_504_after_success")
 
 
 def _require_user(call: _Call) -> str:
@@ -823,9 +824,7 @@ class _Routes:
         record = emu._store.publish(call.user, call.params["id"])
         if call.publish_504:
             # The publish took effect; the gateway gave up waiting. Clients must re-read.
-            return _Reply(
-                504, {"status": 504, "message": "Gateway timeout."}, fault="publish_504_after_success"
-            )
+            return _gave_up_after_success("publish")
         return _Routes._doc(emu, call, 202, record, draft=False)
 
     @staticmethod
