@@ -249,6 +249,7 @@ def test_item4_the_run_deadline_comes_from_the_environment_too(
     assert "ZSYNC_TIMEOUT_MINUTES" in proc.stderr or "timeout-minutes" in proc.stderr
 
 
+@pytest.mark.slow  # about 12 s: the issue's own drip, waited out to its run deadline
 def test_item4_the_issues_drip_through_the_proxy_ends_at_the_run_deadline(
     hostile_proxy: HostileProxy, tmp_path: Path
 ) -> None:

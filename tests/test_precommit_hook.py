@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from test_cli import zsync
 
@@ -65,6 +66,7 @@ def test_the_hook_passes_its_files_to_the_configs_option() -> None:
     assert hook.get("pass_filenames", True) is True
 
 
+@pytest.mark.slow  # about 11 s: pre-commit builds the hook's own environment
 def test_pre_commit_runs_the_hook_on_the_configs_it_is_given(tmp_path: Path) -> None:
     repo = two_datasets(tmp_path / "repo")
     git = ["git", "-c", "user.name=Dev", "-c", "user.email=dev@example.org"]
