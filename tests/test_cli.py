@@ -88,6 +88,13 @@ def test_demo_syncs_the_example_twice_and_uploads_nothing_the_second_time() -> N
     assert not (EXAMPLE.parent / ".zenodo-record-id.txt").exists()  # the user's folder is untouched
 
 
+def test_the_vocabulary_check_names_the_endpoint_it_asked_not_the_configs() -> None:
+    proc = zsync("demo", str(EXAMPLE))  # the example names the sandbox; the demo asks its emulator
+    assert proc.returncode == 0, proc.stderr
+    asked = [line for line in proc.stderr.splitlines() if "vocabulary ids known at" in line]
+    assert asked and all("http://127.0.0.1:" in line for line in asked), asked
+
+
 def test_emulator_command_serves_until_stopped() -> None:
     import requests
 

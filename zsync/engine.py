@@ -583,7 +583,7 @@ class _Run:
         with self.reporter.phase("Read the record on Zenodo"):
             # Before anything is sent: this instance's vocabularies know every id the config names.
             asked = check_vocabularies(self.config, self.client.vocabulary_has)
-            self.reporter.info(f"{counted(asked, 'vocabulary id')} known at {self.config.endpoint}")
+            self.reporter.info(f"{counted(asked, 'vocabulary id')} known at {self.client.endpoint}")
             state = read_remote_state(self.client, self.config)
             if state.current is None:
                 self.reporter.info("no record id yet: a new draft will be created")
