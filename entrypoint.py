@@ -166,18 +166,20 @@ class _RecordIdCommitter:
     failure: _Failure
     write_backs: list[WriteBack] = field(default_factory=list)
 
-    def __call__(self, id_file: Path, record_id: str) -> None:
+    def __call__(self, id_file: Path, record_id: str, /, *also: Path) -> None:
+        """`also`: the files `write_back` wrote, committed with the id file (one commit)."""
         from zsync.gitops import DEFAULT_MESSAGE, commit_record_id
 
         self.failure.written_ids.append(record_id)
         if not self.inputs.commit_record_id:
-            id_file_text = github.workspace_relative(id_file, self.inputs.workspace)
+            names = ", ".join(github.workspace_relative(p, self.inputs.workspace) for p in (id_file, *also))
             self.failure.write_back_notes.append(
-                f"Record-id file: changed but not committed (commit-record-id is false): {id_file_text}."
+                f"Record-id file: changed but not committed (commit-record-id is false): {names}."
             )
             return
         write_back = commit_record_id(
             id_file,
+            *also,
             environ=self.environ,
             message=self.inputs.commit_message or DEFAULT_MESSAGE,
             push_token=self.inputs.push_token,

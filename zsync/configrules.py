@@ -39,7 +39,16 @@ from zsync.loader.walk import (
     sequence,
     string,
 )
-from zsync.models import Access, Affiliation, Award, Creator, Funding, Reference, RelatedIdentifier
+from zsync.models import (
+    Access,
+    Affiliation,
+    Award,
+    Creator,
+    Funding,
+    Reference,
+    RelatedIdentifier,
+    WriteBackFiles,
+)
 
 DEFAULT_RECORD_ID_FILE = ".zenodo-record-id.txt"
 KNOWN_ENDPOINTS = ("https://zenodo.org/api", "https://sandbox.zenodo.org/api")
@@ -173,6 +182,35 @@ def readme(at: Cursor) -> Path | None:
     at.walk.defer(partial(filecheck.readme, spot, text, path))
     defer_inside(at.walk, ((spot, text, path),))
     return path
+
+
+def write_back_file(kind: str, example: str) -> Parser[Path]:
+    """A file of `write_back` (`kind`: citation, codemeta, readme_badge): it must exist, be of its
+    kind and, like the data files, stay in the repository."""
+
+    def parse(at: Cursor) -> Path | None:
+        text = string(at, example=example)
+        if text is None:
+            return None
+        path = resolve(at.walk, text)
+        spot = at.walk.spot(at.path, at.line)
+        at.walk.defer(partial(filecheck.write_back_file, spot, kind, text, path))
+        defer_inside(at.walk, ((spot, text, path),))
+        return path
+
+    return parse
+
+
+def write_back(found: Record) -> WriteBackFiles | None:
+    """`write_back`: at least one file to write the DOI into."""
+    values = found.values()
+    if values is None:
+        return None
+    files = WriteBackFiles(**values)
+    if not files.paths:
+        found.add("names no file to write the DOI into", "for example write_back: {citation: CITATION.cff}")
+        return None
+    return files
 
 
 def allow_outside(at: Cursor) -> bool:

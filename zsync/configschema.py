@@ -416,6 +416,18 @@ CUSTOM_FIELDS: Shape[dict[str, Any]] = Shape(
     "by their Zenodo names (dwc:family, ac:captureDevice, ...; see the README)",
 )
 
+# `write_back`: where the record's DOI (and, opted in, the version) is written once known.
+WRITE_BACK: Shape[Any] = Shape(
+    (
+        Row("citation", rules.write_back_file("citation", "citation: CITATION.cff")),
+        Row("codemeta", rules.write_back_file("codemeta", "codemeta: codemeta.json")),
+        Row("readme_badge", rules.write_back_file("readme_badge", "readme_badge: README.md")),
+        Row("version", rules.boolean("version: true"), default=False),
+    ),
+    example="for example write_back: {citation: CITATION.cff, readme_badge: README.md}",
+    build=rules.write_back,
+)
+
 # `review: submit` hands a complete draft to the first community's curators; `report` (the default)
 # only says what would be submitted.
 REVIEW_MODES = ("report", "submit")
@@ -436,6 +448,7 @@ TOP: Shape[dict[str, Any]] = Shape(
         Row("communities", rules.community_slugs, default=()),
         Row("review", one_of(REVIEW_MODES, "review mode"), default="report"),
         Row("communities_remove", rules.boolean("communities_remove: true"), default=False),
+        Row("write_back", shaped(WRITE_BACK)),
     ),
     example="see the template in the README",
     build=rules.top,  # the fields of `Config`; zsync.config adds where they came from

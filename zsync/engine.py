@@ -20,11 +20,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from functools import singledispatch
+from functools import partial, singledispatch
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from zsync import atomicwrite
+from zsync import atomicwrite, writeback
 from zsync._version import __version__
 from zsync.apicommunities import members_of, review_of
 from zsync.communityplan import RemoveCommunity, RequestInclusion, SetReview, SubmitReview, with_communities
@@ -74,8 +74,13 @@ if TYPE_CHECKING:
 Status = PlanStatus | Literal["validated", "planned"]
 State = Literal["draft", "published"]
 
-RecordIdHook = Callable[[Path, str], None]
-"""`on_record_id(path, id)`: called the moment the id file gets a new id, before any upload."""
+
+class RecordIdHook(Protocol):
+    """`on_record_id(path, id, *also)`: called the moment the id file gets a new id, before any
+    upload; with `write_back`, once the DOI is written, `also` naming the files written (the id
+    file's own change then waits for them: one call, one commit)."""
+
+    def __call__(self, path: Path, record_id: str, /, *also: Path) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ class SyncResult:
     local_files: tuple[LocalFile, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
     communities: tuple[CommunityStatus, ...] = ()
+    written: tuple[Path, ...] = ()  # the files `write_back` wrote (the DOI, the version)
 
 
 # --------------------------------------------------------------------------- public API
@@ -191,7 +197,8 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
         if client is None:
             client = make_client(config, token or "", env, ClientLimits(retry, deadline), reporter)
         options = PlanOptions(publish, reserve_doi, submit_review, explicit_version=bool(version))
-        run = _Run(config, client, reporter, on_record_id, options, today().isoformat())
+        reread = partial(read_local_files, config, reporter, Path(workdir))
+        run = _Run(config, client, reporter, on_record_id, options, today().isoformat(), reread)
         with client:
             return run.sync(local_files, dry_run=dry_run)
 
@@ -536,6 +543,9 @@ class Progress:
     id_changed: bool = False
     requests: tuple[CommunityRequest, ...] = ()  # made or submitted by this run
     under_review: bool = False  # the draft was submitted for review: the curators publish it
+    id_pending: bool = False  # the id file changed; its commit waits for the WriteBack step
+    written: tuple[Path, ...] = ()  # files the WriteBack step wrote
+    replan: bool = False  # a written file is published: read the local files again, plan the rest
 
     @classmethod
     def start(cls, state: RemoteState) -> Progress:
@@ -563,6 +573,7 @@ class _Run:
     on_record_id: RecordIdHook | None
     options: PlanOptions
     today: str
+    read_local: Callable[[], tuple[LocalFile, ...]] = tuple
 
     def sync(self, local: tuple[LocalFile, ...], *, dry_run: bool) -> SyncResult:
         state, the_plan = self.read_and_plan(local, dry_run=dry_run)
@@ -572,18 +583,42 @@ class _Run:
             return self.result(the_plan, Progress.start(state), local)
         with self.reporter.phase("Apply"):
             try:
-                done = execute(the_plan, Progress.start(state), self)
+                the_plan, done = self.run_plan(the_plan, state)
             except _Resumed as resumed:
                 # Reported as the new version it is, with the steps that actually ran.
                 again, done = self.resume(local, resumed.draft_id)
                 the_plan = replace(again, record_action=the_plan.record_action, status=the_plan.status)
         return self.result(the_plan, done, local)
 
-    def read_and_plan(self, local: tuple[LocalFile, ...], *, dry_run: bool) -> tuple[RemoteState, Plan]:
+    def run_plan(self, the_plan: Plan, state: RemoteState) -> tuple[Plan, Progress]:
+        """Execute the plan; when its WriteBack step wrote a published file, plan the rest again
+        against the local files as they are now (reported as the plan it continues)."""
+        done = execute(the_plan, Progress.start(state), self)
+        if not done.replan:
+            return the_plan, done
+        self.reporter.info("the DOI was written into a published file: reading the files again")
+        state, again = self.read_and_plan(self.read_local(), dry_run=False, preflight=False)
+        rest = execute(again, Progress.start(state), self)
+        if rest.replan:
+            raise SyncError("writing the DOI back changed the files twice", hint="please report it")
+        cut = next(i for i, step in enumerate(the_plan.steps) if isinstance(step, writeback.WriteBack))
+        merged = replace(
+            again,
+            steps=(*the_plan.steps[: cut + 1], *again.steps),
+            record_action=the_plan.record_action,
+            status=the_plan.status,
+            metadata_changes=the_plan.metadata_changes or again.metadata_changes,
+        )
+        return merged, replace(rest, id_changed=done.id_changed or rest.id_changed, written=done.written)
+
+    def read_and_plan(
+        self, local: tuple[LocalFile, ...], *, dry_run: bool, preflight: bool = True
+    ) -> tuple[RemoteState, Plan]:
         with self.reporter.phase("Read the record on Zenodo"):
-            # Before anything is sent: this instance's vocabularies know every id the config names.
-            asked = check_vocabularies(self.config, self.client.vocabulary_has)
-            self.reporter.info(f"{counted(asked, 'vocabulary id')} known at {self.client.endpoint}")
+            if preflight:
+                # Before anything is sent: this instance's vocabularies know every id the config names.
+                asked = check_vocabularies(self.config, self.client.vocabulary_has)
+                self.reporter.info(f"{counted(asked, 'vocabulary id')} known at {self.client.endpoint}")
             state = read_remote_state(self.client, self.config)
             if state.current is None:
                 self.reporter.info("no record id yet: a new draft will be created")
@@ -597,6 +632,8 @@ class _Run:
         try:
             the_plan = compute_plan(self.config, local, state, today=self.today, options=self.options)
             the_plan = with_communities(the_plan, self.config, state, self.options)
+            texts = writeback.read_texts(self.config.write_back)
+            the_plan = writeback.with_write_back(the_plan, self.config, texts, state)
         except SyncError:
             if state.followed and not dry_run:
                 # The id file is corrected even when the sync is refused: it names the latest version.
@@ -614,7 +651,7 @@ class _Run:
             WriteRecordId(draft_id, "the new version's draft"), Progress(None, None, None), self
         )
         state, again = self.read_and_plan(local, dry_run=False)
-        done = execute(again, Progress.start(state), self)
+        again, done = self.run_plan(again, state)
         return again, replace(done, id_changed=done.id_changed or written.id_changed)
 
     def result(
@@ -641,15 +678,31 @@ class _Run:
             published=published,
             local_files=local,
             communities=_community_report(the_plan, done.requests),
+            written=done.written,
         )
 
 
 def execute(the_plan: Plan, start: Progress, run: _Run) -> Progress:
-    """Run the plan's steps in order; each gets the progress the step before it returned."""
+    """Run the plan's steps in order; each gets the progress the step before it returned. It stops
+    after a WriteBack step that wrote a published file (the caller plans the rest again)."""
     progress = start
-    for step in the_plan.steps:
-        progress = execute_step(step, progress, run)
+    try:
+        for step in the_plan.steps:
+            progress = execute_step(step, progress, run)
+            if progress.replan:
+                break
+    except BaseException:
+        if progress.id_pending:  # the step between the id and its WriteBack failed: commit the id alone
+            _hand_over(run, ())
+        raise
     return progress
+
+
+def _hand_over(run: _Run, written: tuple[Path, ...]) -> None:
+    """The id file (and the files written back) to the commit hook."""
+    record_id = config_record_id(run.config)
+    if run.on_record_id is not None and record_id is not None:
+        run.on_record_id(run.config.path_record_id, record_id, *written)
 
 
 @singledispatch
@@ -696,9 +749,34 @@ def _write_record_id(step: WriteRecordId, progress: Progress, run: _Run) -> Prog
         ) from None
     if not changed:
         return progress
+    if step.commit_later:
+        return replace(progress, id_changed=True, id_pending=True)
     if run.on_record_id is not None:
         run.on_record_id(path, record_id)
     return replace(progress, id_changed=True)
+
+
+@execute_step.register
+def _write_back(step: writeback.WriteBack, progress: Progress, run: _Run) -> Progress:
+    current = progress.final
+    doi, concept = (current.doi, current.concept_doi) if current is not None else (None, None)
+    texts = writeback.read_texts(run.config.write_back)
+    edits = writeback.edits_for(run.config, texts, doi=doi, concept_doi=concept, version=step.version)
+    try:
+        written = writeback.write_files(edits)
+    except OSError as exc:
+        raise SyncError(
+            f"cannot write the DOI into {exc.filename or 'a file'}: {exc.strerror or exc}",
+            hint="fix the file or its folder, then run again",
+        ) from None
+    for edit in edits:
+        run.reporter.info(f"wrote {', '.join(edit.fields)} into {edit.path.name}")
+    if not concept and run.config.write_back is not None and run.config.write_back.readme_badge:
+        run.reporter.info("the badge waits for the concept DOI, which Zenodo makes at the first publication")
+    if progress.id_pending or written:
+        _hand_over(run, written)
+    replan = writeback.published(run.config, written)
+    return replace(progress, id_pending=False, written=progress.written + written, replan=replan)
 
 
 @execute_step.register

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zsync import doitext
 from zsync.loader.walk import Late, Spot
 from zsync.models import Archive
 
@@ -74,6 +75,30 @@ def readme(spot: Spot, text: str, path: Path, file: str) -> list[Late]:
         return []
     what = "is a directory" if path.is_dir() else "does not exist"
     return [spot.problem(file, f"{text!r} {what} ({path})")]
+
+
+def write_back_file(spot: Spot, kind: str, text: str, path: Path, file: str) -> list[Late]:
+    """A file of `write_back` exists, and a README has the markers the badge goes between."""
+    if not path.is_file():
+        what = "is a directory" if path.is_dir() else "does not exist"
+        return [
+            spot.problem(file, f"{text!r} {what} ({path})", "zsync writes into a file you keep; create it")
+        ]
+    if kind != "readme_badge":
+        return []
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [spot.problem(file, f"cannot read {text!r}: {exc}")]
+    if doitext.has_badge_markers(content):
+        return []
+    return [
+        spot.problem(
+            file,
+            f"{text!r} has no {doitext.BADGE_START} ... {doitext.BADGE_END} markers",
+            "put the two markers, each on its own line, where the badge goes",
+        )
+    ]
 
 
 DataFile = tuple[Spot, str, Path]

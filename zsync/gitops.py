@@ -1,6 +1,7 @@
 """Write-back of the record-id file: commit it with a bot identity and push it, in a GitHub workflow.
 
-Only the id file is committed, whatever else the job changed or staged. The commit is built with
+Only the id file is committed (with `write_back`, also the files the DOI was written into, in the
+same commit), whatever else the job changed or staged. The commit is built with
 plumbing (a temporary index on top of the branch tip), so the working tree and the user's index are
 never touched, and a push race is resolved by re-applying the one-file change on the new remote tip
 (fetch, rebuild, push; what `git pull --rebase` would do for a single file, without its conflicts).
@@ -112,14 +113,15 @@ class _Git:
 
 def commit_record_id(
     id_file: Path,
-    *,
+    *also: Path,
     environ: Mapping[str, str],
     message: str = DEFAULT_MESSAGE,
     remote: str = "origin",
     attempts: int = 3,
     push_token: str | None = None,
 ) -> WriteBack:
-    """Commit `id_file` (only it) on the current branch and push it; never raises for git failures.
+    """Commit `id_file` (only it, and the files `also` names) on the current branch and push it;
+    never raises for git failures.
 
     The branch: the checked-out one; with a detached HEAD (release and tag events) the branch named
     by GITHUB_REF when it is a branch, else the repository's default branch from the event payload
@@ -132,7 +134,7 @@ def commit_record_id(
     if repo is None:
         return _skipped(f"{id_file} is not inside a git repository")
     git = _Git(git_path, repo, environ)
-    rel = Path(os.path.relpath(id_file.resolve(), repo)).as_posix()
+    rels = tuple(Path(os.path.relpath(path.resolve(), repo)).as_posix() for path in (id_file, *also))
     try:
         branch, attached = _target_branch(git, environ)
         if branch is None:
@@ -146,7 +148,7 @@ def commit_record_id(
             url = git.run("remote", "get-url", remote)
             server = environ.get("GITHUB_SERVER_URL", "https://github.com")
             git.env.update(auth_environment(url, push_token, server_url=server))
-        push = _Push(rel, id_file, branch, attached, message, remote, attempts)
+        push = _Push(rels, (id_file, *also), branch, attached, message, remote, attempts)
         return _commit_and_push(git, push)
     except _GitFailed as exc:
         return _failed(f"git failed: {exc}")
@@ -221,10 +223,10 @@ def _default_branch(environ: Mapping[str, str]) -> str | None:
 
 @dataclass(frozen=True)
 class _Push:
-    """What to commit (`rel`, the id file at `id_file`) and where to push it."""
+    """What to commit (`rels`, the id file and the files written back, at `files`) and where to push it."""
 
-    rel: str
-    id_file: Path
+    rels: tuple[str, ...]
+    files: tuple[Path, ...]
     branch: str
     attached: bool  # HEAD is that branch (not detached): advance it after the push
     message: str
@@ -233,28 +235,36 @@ class _Push:
 
 
 def _commit_and_push(git: _Git, push: _Push) -> WriteBack:
-    rel, branch, remote, attempts = push.rel, push.branch, push.remote, push.attempts
-    blob = git.run("hash-object", "-w", "--", str(push.id_file))
+    branch, remote, attempts = push.branch, push.remote, push.attempts
+    rel = ", ".join(push.rels)
+    blobs = {
+        r: git.run("hash-object", "-w", "--", str(path))
+        for r, path in zip(push.rels, push.files, strict=True)
+    }
     head = git.run("rev-parse", "--verify", "HEAD^{commit}")
-    started_from = _blob_at(git, head, rel)
+    started_from = {r: _blob_at(git, head, r) for r in push.rels}
     # Always on the remote tip: building on the local HEAD would also push whatever commits earlier
     # steps of the job made and did not push. A detached HEAD (a release's tag) is behind it anyway.
     base, why = _fetch_tip(git, remote, branch)
     for attempt in range(1, attempts + 1):
         if base is None:
             return _failed(why, branch)
-        current = _blob_at(git, base, rel)
-        if current == blob:
+        current = {r: _blob_at(git, base, r) for r in push.rels}
+        changed = {r: blob for r, blob in blobs.items() if current[r] != blob}
+        if not changed:
             return WriteBack("unchanged", f"{rel} is already up to date on {branch}", branch=branch)
-        if current not in (None, started_from):
+        moved = [r for r in changed if current[r] not in (None, started_from[r])]
+        if moved:
             return _failed(
-                f"{rel} was changed on {branch} by someone else meanwhile; left as it is there", branch
+                f"{', '.join(moved)} was changed on {branch} by someone else meanwhile; left as it is there",
+                branch,
             )
-        commit = _build_commit(git, base, rel, blob, push.message)
+        rel = ", ".join(changed)
+        commit = _build_commit(git, base, changed, push.message)
         pushed, output = _push(git, remote, commit, branch)
         if pushed:
             if push.attached and base == head:
-                _advance_local_branch(git, commit, head, rel)
+                _advance_local_branch(git, commit, head, tuple(changed))
             log.info("pushed %s to %s (%s)", rel, branch, commit[:12])
             return WriteBack(
                 "pushed", f"committed {rel} and pushed it to {branch}", branch=branch, commit=commit
@@ -294,12 +304,14 @@ def _fetch_tip(git: _Git, remote: str, branch: str) -> tuple[str | None, str]:
     return (tip, "") if tip else (None, f"the branch {branch} does not exist on '{remote}'")
 
 
-def _build_commit(git: _Git, base: str, rel: str, blob: str, message: str) -> str:
-    """A commit on `base` whose only change is `rel` := `blob`, made in a throwaway index."""
+def _build_commit(git: _Git, base: str, blobs: Mapping[str, str], message: str) -> str:
+    """A commit on `base` whose only changes are `rel` := `blob` for each of `blobs`, made in a
+    throwaway index."""
     with tempfile.TemporaryDirectory(prefix="zsync-index-") as tmp:
         index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         git.run("read-tree", base, extra_env=index)
-        git.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{rel}", extra_env=index)
+        for rel, blob in blobs.items():
+            git.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{rel}", extra_env=index)
         tree = git.run("write-tree", extra_env=index)
     return git.run("commit-tree", tree, "-p", base, "-m", message)
 
@@ -318,9 +330,9 @@ def _last_lines(output: str, count: int = 3) -> str:
     return " / ".join(lines[-count:]) or "no message from git"
 
 
-def _advance_local_branch(git: _Git, commit: str, old_head: str, rel: str) -> None:
-    """Move the checked-out branch to the pushed commit, whose only change is the id file, so later
-    steps of the job see it committed. The working tree already holds that content; only the index
-    entry of the id file is refreshed. Other staged changes stay staged."""
+def _advance_local_branch(git: _Git, commit: str, old_head: str, rels: tuple[str, ...]) -> None:
+    """Move the checked-out branch to the pushed commit, whose only changes are the files it
+    committed, so later steps of the job see them committed. The working tree already holds that
+    content; only their index entries are refreshed. Other staged changes stay staged."""
     git.run("update-ref", "-m", "zsync: record id", "HEAD", commit, old_head)
-    git.run("reset", "-q", "--", rel)
+    git.run("reset", "-q", "--", *rels)

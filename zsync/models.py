@@ -133,6 +133,21 @@ class Archive:
 
 
 @dataclass(frozen=True)
+class WriteBackFiles:
+    """`write_back`: the files the record's DOIs are written into once they are known (each None
+    when not asked for), and whether the version follows too (`version: true`)."""
+
+    citation: Path | None = None  # CITATION.cff: `doi` (this version's DOI) and `version`
+    codemeta: Path | None = None  # codemeta.json: `identifier` (this version's DOI URL) and `version`
+    readme_badge: Path | None = None  # a README: the concept DOI badge between zsync's markers
+    version: bool = False
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        return tuple(p for p in (self.citation, self.codemeta, self.readme_badge) if p is not None)
+
+
+@dataclass(frozen=True)
 class PatternMatch:
     """A glob of `paths` (`field` is where it was written) and the files it matched, sorted."""
 
@@ -187,6 +202,8 @@ class Config:
     origins: Mapping[str, tuple[str, int]] = field(default_factory=dict, compare=False, repr=False)
     overridden: Mapping[str, tuple[str, int]] = field(default_factory=dict, compare=False, repr=False)
     warnings: tuple[str, ...] = ()
+    # `write_back`: where the DOIs (and, opted in, the version) are written once known; None: nowhere.
+    write_back: WriteBackFiles | None = None
 
     @property
     def file_keys(self) -> tuple[str, ...]:

@@ -155,10 +155,13 @@ class NewVersion(Step):
 
 @dataclass(frozen=True)
 class WriteRecordId(Step):
-    """Write the id file: `record_id`, or (None) the id of the draft the steps before made."""
+    """Write the id file: `record_id`, or (None) the id of the draft the steps before made.
+    `commit_later`: a `WriteBack` step follows, which hands the id file to the commit hook together
+    with the files it writes (one commit)."""
 
     record_id: str | None
     reason: str
+    commit_later: bool = False
 
     def describe(self) -> str:
         return f"write the record id ({self.reason})"
