@@ -161,6 +161,25 @@ def test_write_back_problems_are_reported_on_their_lines(tmp_path: Path) -> None
         zsync.validate(config)
 
 
+def test_the_json_schema_takes_write_back_and_refuses_its_mistakes() -> None:
+    import jsonschema
+    import yaml
+
+    from zsync.jsonschema import build_schema
+
+    validator = jsonschema.Draft7Validator(build_schema())
+    base = {
+        "endpoint": "https://sandbox.zenodo.org/api",
+        "metadata": {"title": "A title", "version": "1.0.0", "creators": [{"name": "Doe, Jane"}],
+                     "resource_type": "dataset"},
+        "paths": ["data.csv"],
+    }  # fmt: skip
+    good = yaml.safe_load("write_back: {citation: CITATION.cff, readme_badge: README.md, version: true}")
+    assert [e.message for e in validator.iter_errors({**base, **good})] == []
+    for wrong in ("{citaton: CITATION.cff}", "{version: true}", "{citation: CITATION.cff, version: 'yes'}"):
+        assert list(validator.iter_errors({**base, "write_back": yaml.safe_load(wrong)})), wrong
+
+
 # --------------------------------------------------------------------------- a sync
 
 
@@ -305,3 +324,45 @@ def test_a_run_stopped_after_the_reservation_converges_in_one_commit(
     changed = git(workspace.remote, "show", "--name-only", "--format=", "main").split()
     assert sorted(changed) == sorted([ID_FILE, "CITATION.cff"])
     assert f"doi: {reserved}\n" in workspace.remote_file("CITATION.cff")
+
+
+def test_a_failure_before_the_write_back_still_hands_the_id_file_over(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    """The id file's commit waits for the WriteBack step; a run that fails in between (here: right
+    after the reservation) hands the id file over alone, so the record is never lost."""
+    config = _dataset(tmp_path, emulator.url, "{citation: CITATION.cff}")
+    hooked: list[tuple[str, str, tuple[str, ...]]] = []
+
+    def hook(path: Path, record_id: str, *also: Path) -> None:
+        hooked.append((path.name, record_id, tuple(p.name for p in also)))
+
+    with pytest.raises(Stop):
+        zsync.sync(config, token=TOKEN, on_record_id=hook, client=StoppingClient(emulator.url, 2))
+    (record_id,) = emulator.drafts
+    assert hooked == [(ID_FILE, record_id, ())]
+
+    zsync.sync(config, token=TOKEN, on_record_id=hook)
+    assert hooked[1:] == [(ID_FILE, record_id, ("CITATION.cff",))]
+
+
+def test_a_citation_that_is_also_the_metadata_source_never_makes_the_record_cite_itself(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    """metadata_from reads a CFF `doi` as `isidenticalto`; once zsync wrote the record's own DOI
+    there, that is not sent (a record is not identical to itself), and a re-run sends nothing."""
+    config = _dataset(tmp_path, emulator.url, "{citation: CITATION.cff, version: true}")
+    config.write_text(config.read_text().replace("metadata:\n", "metadata_from: [CITATION.cff]\nmetadata:\n"))
+    first = zsync.sync(config, token=TOKEN)
+    assert first.record_id and first.doi
+    emulator.clear_log()
+    again = zsync.sync(config, token=TOKEN)
+    assert again.status == "unchanged" and emulator.mutating_requests() == []
+    related = emulator.drafts[first.record_id]["metadata"].get("related_identifiers", [])
+    assert first.doi not in json.dumps(related)
+
+    emulator.publish(first.record_id)
+    release = zsync.sync(config, token=TOKEN, version="1.1.0")  # the CFF names 1.0.0's DOI meanwhile
+    assert release.status == "new-version" and release.record_id
+    related = emulator.drafts[release.record_id]["metadata"].get("related_identifiers", [])
+    assert first.doi not in json.dumps(related) and release.doi not in json.dumps(related)

@@ -498,6 +498,28 @@ def _metadata_from() -> Schema:
     }
 
 
+def _write_back() -> Schema:
+    """`write_back`: the files the record's DOI is written into once it is known."""
+    return _object(
+        "Write the record's DOI back into the repository once it is reserved (or minted): this "
+        "version's DOI into CITATION.cff (doi) and codemeta.json (identifier), the concept DOI badge "
+        "between <!-- zsync-doi-badge --> and <!-- /zsync-doi-badge --> in a README. Only the lines "
+        "that change are touched; the Action commits them with the record-id file.",
+        {
+            "citation": _string("A CITATION.cff: its doi (and, with version: true, its version)."),
+            "codemeta": _string("A codemeta.json: its identifier (and, with version: true, its version)."),
+            "readme_badge": _string("A README with the two badge markers, each on its own line."),
+            "version": {
+                "type": "boolean",
+                "default": False,
+                "description": "Also write the synced version (a release tag's, with --set-version) "
+                "into CITATION.cff and codemeta.json.",
+            },
+        },
+        anyOf=[{"required": [key]} for key in ("citation", "codemeta", "readme_badge")],
+    )
+
+
 def build_schema() -> Schema:
     """The JSON Schema of zenodo.yaml as a dict."""
     return {
@@ -553,6 +575,7 @@ def build_schema() -> Schema:
                 "access": _access(),
                 "custom_fields": _custom_fields(),
                 **_communities(),
+                "write_back": _write_back(),
             },
             required=["endpoint", "metadata"],
         ),

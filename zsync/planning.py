@@ -442,7 +442,9 @@ class _Context:
         return self.config.metadata.version
 
     def desired(self, publication_date: str) -> dict[str, Any]:
-        return render_document(self.config, publication_date=publication_date)
+        return _not_identical_to_itself(
+            render_document(self.config, publication_date=publication_date), self.state
+        )
 
     def order(self, published: str | None) -> int:
         """How the local version compares with `published`; an explicit version follows one that
@@ -451,6 +453,26 @@ class _Context:
         if explicit and not is_orderable(published or "") and published != self.version:
             return 1
         return compare_versions(self.version, published)
+
+
+def _not_identical_to_itself(document: dict[str, Any], state: RemoteState) -> dict[str, Any]:
+    """Without the related identifiers that say the record `isidenticalto` one of its own DOIs (or
+    its previous version's): what a CITATION.cff with `doi` gives once zsync wrote the DOI there
+    (`write_back`), and what the record cannot say of itself."""
+    records = (state.draft, state.record, state.previous)
+    own = {doi.lower() for r in records if r is not None for doi in (r.doi, r.concept_doi) if doi}
+    related = document.get("metadata", {}).get("related_identifiers")
+    if not own or not related:
+        return document
+
+    def is_own(item: Mapping[str, Any]) -> bool:
+        relation = item.get("relation_type", {}).get("id")
+        return relation == "isidenticalto" and str(item.get("identifier", "")).lower() in own
+
+    kept = [item for item in related if not is_own(item)]
+    if len(kept) == len(related):
+        return document
+    return {**document, "metadata": {**document["metadata"], "related_identifiers": kept}}
 
 
 def compute_plan(
