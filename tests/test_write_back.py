@@ -366,3 +366,41 @@ def test_a_citation_that_is_also_the_metadata_source_never_makes_the_record_cite
     assert release.status == "new-version" and release.record_id
     related = emulator.drafts[release.record_id]["metadata"].get("related_identifiers", [])
     assert first.doi not in json.dumps(related) and release.doi not in json.dumps(related)
+
+
+def test_the_cli_writes_into_the_work_tree_and_lists_the_files(tmp_path: Path, emulator: Emulator) -> None:
+    from test_sync_e2e import run_zsync
+
+    config = _dataset(tmp_path, emulator.url, "{citation: CITATION.cff, codemeta: codemeta.json}")
+    proc = run_zsync("sync", str(config), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "written: CITATION.cff, codemeta.json (write_back: commit them with the record-id file)"
+        in proc.stdout
+    )
+    assert "doi: 10." in (tmp_path / "CITATION.cff").read_text()
+    again = run_zsync("sync", str(config), cwd=tmp_path)
+    assert again.returncode == 0 and "written:" not in again.stdout
+
+
+def test_the_job_summary_names_the_files_written(tmp_path: Path, emulator: Emulator) -> None:
+    from zsync import github
+
+    config = _dataset(tmp_path, emulator.url, "{citation: CITATION.cff}")
+    summary = github.render_summary(zsync.sync(config, token=TOKEN))
+    assert "| DOI written into | `CITATION.cff` |" in summary
+
+
+def test_a_badge_in_the_readme_that_is_the_description_changes_no_metadata(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    config = _dataset(tmp_path, emulator.url, "{readme_badge: README.md}")
+    config.write_text(config.read_text() + "path_readme: README.md\n")
+    first = zsync.sync(config, token=TOKEN)
+    assert first.record_id
+    emulator.publish(first.record_id)
+    assert [p.name for p in zsync.sync(config, token=TOKEN).written] == ["README.md"]
+    emulator.clear_log()
+    again = zsync.sync(config, token=TOKEN)
+    assert again.status == "unchanged" and emulator.mutating_requests() == []
+    assert "badge" not in emulator.records[first.record_id]["metadata"]["description"]

@@ -447,6 +447,9 @@ def summary_text(result: SyncResult) -> str:
             f"files: {result.files_uploaded} uploaded ({format_size(result.bytes_uploaded)}), "
             f"{result.files_deleted} deleted, {result.files_unchanged} unchanged"
         )
+    if result.written:
+        shown = ", ".join(_relative(path) for path in result.written)
+        lines.append(f"written: {shown} (write_back: commit them with the record-id file)")
     for line in result.communities:
         request = f" request {line.request_id}" if line.request_id else ""
         said = f", comment: {line.comment!r}" if line.comment else ""
@@ -457,6 +460,14 @@ def summary_text(result: SyncResult) -> str:
     if result.state == "draft" and result.status not in ("planned", "validated") and not under_review:
         lines.append("next: review the draft on Zenodo and press Publish (or run with --publish)")
     return "\n".join(lines)
+
+
+def _relative(path: Path) -> str:
+    """`path` relative to the current folder when it is below it (what a person passes to git add)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 if __name__ == "__main__":  # pragma: no cover

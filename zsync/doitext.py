@@ -47,6 +47,13 @@ def has_badge_markers(text: str) -> bool:
     return _BADGE_RE.search(text) is not None
 
 
+def without_badge(text: str) -> str:
+    """`text` without zsync's badge block (markers included): a README that is also the record's
+    description does not show Zenodo a badge of the record itself, and writing the badge never
+    changes the description."""
+    return _BADGE_RE.sub("", text)
+
+
 def edit_readme_badge(text: str, badge: str) -> str:
     """The text between the first pair of markers becomes `badge` (on its own line when the markers
     are on lines of their own)."""

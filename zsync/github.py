@@ -381,6 +381,8 @@ def render_summary(
     if result.concept_doi:
         rows.append(("Concept DOI (all versions)", _doi_link(result.concept_doi)))
     rows.append(("Config", f"`{_md(config_file)}`"))
+    if result.written:
+        rows.append(("DOI written into", ", ".join(f"`{_md(path.name)}`" for path in result.written)))
     out += ["| | |", "| --- | --- |", *(f"| {key} | {value} |" for key, value in rows), ""]
     out += _files_section(result)
     out += _communities_section(result)

@@ -20,6 +20,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from zsync import doitext
 from zsync.errors import ConfigError, Problem
 from zsync.lazyre import Lazy
 from zsync.models import (
@@ -290,6 +291,7 @@ def render_description(path: Path) -> str:
         raise ConfigError(
             [Problem(str(path), None, "path_readme", f"cannot read the readme: {exc}", None)]
         ) from exc
+    text = doitext.without_badge(text)
     if suffix in _HTML_SUFFIXES:
         return text
     return str(MarkdownIt("commonmark").enable("table").render(text))
