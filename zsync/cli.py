@@ -450,16 +450,22 @@ def summary_text(result: SyncResult) -> str:
     if result.written:
         shown = ", ".join(_relative(path) for path in result.written)
         lines.append(f"written: {shown} (write_back: commit them with the record-id file)")
+    lines += _community_lines(result)
+    under_review = any(line.status == "submitted" for line in result.communities)
+    if result.state == "draft" and result.status not in ("planned", "validated") and not under_review:
+        lines.append("next: review the draft on Zenodo and press Publish (or run with --publish)")
+    return "\n".join(lines)
+
+
+def _community_lines(result: SyncResult) -> list[str]:
+    lines = []
     for line in result.communities:
         request = f" request {line.request_id}" if line.request_id else ""
         said = f", comment: {line.comment!r}" if line.comment else ""
         lines.append(f"community {line.slug}: {line.status}{request}{said}")
         if line.next_step:
             lines.append(f"  next: {line.next_step}")
-    under_review = any(line.status == "submitted" for line in result.communities)
-    if result.state == "draft" and result.status not in ("planned", "validated") and not under_review:
-        lines.append("next: review the draft on Zenodo and press Publish (or run with --publish)")
-    return "\n".join(lines)
+    return lines
 
 
 def _relative(path: Path) -> str:
