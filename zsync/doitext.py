@@ -24,12 +24,12 @@ import json
 import re
 from typing import Any
 
-from zsync.loader.fromyaml import compose
+from zsync.lazyre import Lazy
 from zsync.loader.nodes import DocumentError, Node, Unreadable
 
 BADGE_START = "<!-- zsync-doi-badge -->"
 BADGE_END = "<!-- /zsync-doi-badge -->"
-_BADGE_RE = re.compile(re.escape(BADGE_START) + r"(.*?)" + re.escape(BADGE_END), re.DOTALL)
+_BADGE_RE = Lazy(re.escape(BADGE_START) + r"(.*?)" + re.escape(BADGE_END), re.DOTALL)
 _DOI_URL = "https://doi.org/"
 
 
@@ -119,7 +119,7 @@ def _yaml_scalar(value: str, quote: str) -> str:
     if quote == '"':
         return json.dumps(value)
     try:
-        node = compose(f"k: {value}\n")
+        node = _compose(f"k: {value}\n")
         plain = _plain(node.pairs()[0][1]) if node is not None else None
     except DocumentError:
         plain = None
@@ -128,7 +128,7 @@ def _yaml_scalar(value: str, quote: str) -> str:
 
 def _yaml_top(text: str) -> dict[str, Any]:
     try:
-        root = compose(text)
+        root = _compose(text)
     except DocumentError as exc:
         raise EditRefused(f"line {exc.line}: {exc.message}") from None
     if root is None or root.kind != "mapping":
@@ -136,6 +136,13 @@ def _yaml_top(text: str) -> dict[str, Any]:
     value = _plain(root)
     assert isinstance(value, dict)
     return value
+
+
+def _compose(text: str) -> Node | None:
+    # yaml is imported only when a CFF is edited (the config table and the schema never load it).
+    from zsync.loader.fromyaml import compose
+
+    return compose(text)
 
 
 def _plain(node: Node) -> Any:
