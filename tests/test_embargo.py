@@ -220,3 +220,13 @@ def test_an_ended_embargo_on_a_record_without_it_is_a_config_error(tmp_path: Pat
         assert (problem.line, problem.field) == (10, "access.embargo.until")
         assert "2025-06-30 is not in the future (today is 2026-12-02, UTC)" in problem.message
         assert problem.hint == "write a later date, or remove the embargo to publish the files openly"
+
+
+def test_the_job_summary_says_when_the_embargo_lifts(tmp_path: Path) -> None:
+    from test_github import _result
+
+    from zsync import github
+
+    planned = plan(load(tmp_path), RemoteState(record=embargoed_record()))
+    text = github.render_summary(_result(plan=planned))
+    assert "> access: the files are embargoed until 2027-06-30 (in 210 days), then public" in text
