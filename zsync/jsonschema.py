@@ -261,8 +261,11 @@ def _metadata() -> Schema:
             "funding": {"type": "array", "items": _funding(), "description": "Funding of the work."},
             **_metadata_extras(),
         },
-        required=["title", "version", "resource_type", "creators"],
     )
+
+
+# Required in zenodo.yaml's own metadata unless `metadata_from` names a source that may give them.
+_REQUIRED_METADATA = ["title", "version", "resource_type", "creators"]
 
 
 def _access() -> Schema:
@@ -486,15 +489,19 @@ def _communities() -> dict[str, Schema]:
 
 
 def _metadata_from() -> Schema:
-    """`metadata_from`: one CITATION.cff or a list of them."""
+    """`metadata_from`: one source (CITATION.cff, codemeta.json, .zenodo.json) or a list of them."""
+    source = r"(\.cff|(^|/)codemeta\.json|(^|/)\.zenodo\.json)$"
     return {
         "oneOf": [
-            _string("A CITATION.cff to take metadata from.", pattern=r"\.cff$"),
-            {"type": "array", "items": _string("A CITATION.cff.", pattern=r"\.cff$")},
+            _string("A CITATION.cff, codemeta.json or .zenodo.json to take metadata from.", pattern=source),
+            {
+                "type": "array",
+                "items": _string("A CITATION.cff, codemeta.json or .zenodo.json.", pattern=source),
+            },
         ],
         "description": "Files whose metadata fill in the fields zenodo.yaml does not give "
-        "(the first file first); zenodo.yaml's own fields override them. `zsync render "
-        "--explain` shows where each field came from.",
+        "(a field is taken from the first file that has it); zenodo.yaml's own fields override them. "
+        "`zsync render --explain` shows where each field came from.",
     }
 
 
@@ -554,8 +561,15 @@ def build_schema() -> Schema:
                 "custom_fields": _custom_fields(),
                 **_communities(),
             },
-            required=["endpoint", "metadata"],
+            required=["endpoint"],
         ),
+        # Without metadata_from, metadata and its required fields are zenodo.yaml's to give; with it,
+        # a source may give any of them (zsync validate reports what none gives).
+        "if": {"not": {"required": ["metadata_from"]}},
+        "then": {
+            "required": ["metadata"],
+            "properties": {"metadata": {"required": _REQUIRED_METADATA}},
+        },
     }
 
 
