@@ -250,6 +250,11 @@ def _metadata() -> Schema:
                 "description": "The type of the record.",
             },
             "publisher": _string("The publisher, e.g. Zenodo."),
+            "publication_date": _string(
+                "The publication date, YYYY-MM-DD, YYYY-MM or YYYY. Left out, zsync decides it: the day "
+                "of the first sync (or of --publish); a published record keeps its own.",
+                pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
+            ),
             "copyright": _string("A copyright statement."),
             "creators": {
                 "type": "array",
@@ -563,13 +568,16 @@ def build_schema() -> Schema:
             },
             required=["endpoint"],
         ),
-        # Without metadata_from, metadata and its required fields are zenodo.yaml's to give; with it,
-        # a source may give any of them (zsync validate reports what none gives).
+        **_metadata_required(),
+    }
+
+
+def _metadata_required() -> Schema:
+    """Without metadata_from, metadata and its required fields are zenodo.yaml's to give; with it, a
+    source may give any of them (zsync validate reports what none gives)."""
+    return {
         "if": {"not": {"required": ["metadata_from"]}},
-        "then": {
-            "required": ["metadata"],
-            "properties": {"metadata": {"required": _REQUIRED_METADATA}},
-        },
+        "then": {"required": ["metadata"], "properties": {"metadata": {"required": _REQUIRED_METADATA}}},
     }
 
 

@@ -439,7 +439,18 @@ class _Context:
         return self.config.metadata.version
 
     def desired(self, publication_date: str) -> dict[str, Any]:
-        return render_document(self.config, publication_date=publication_date)
+        """The document to send; `metadata.publication_date` of the config, when given, wins."""
+        return render_document(
+            self.config, publication_date=self.config.metadata.publication_date or publication_date
+        )
+
+    def changes(self, desired: Mapping[str, Any], remote: RemoteRecord) -> tuple[FieldChange, ...]:
+        """The owned fields that differ, and the publication date when the config gives one."""
+        found = diff_owned(desired, _document_of(remote))
+        mine, theirs = self.config.metadata.publication_date, remote.metadata.get("publication_date")
+        if mine is not None and mine != theirs:
+            found.append(FieldChange("metadata.publication_date", theirs, mine))
+        return tuple(found)
 
     def order(self, published: str | None) -> int:
         """How the local version compares with `published`; an explicit version follows one that
@@ -504,8 +515,11 @@ def _plan_create(ctx: _Context) -> Plan:
 
 
 def _publication_date(ctx: _Context, draft: RemoteRecord) -> str:
-    """A draft keeps the date of its first sync until zsync publishes it (then: today)."""
+    """The config's `metadata.publication_date`; else a draft keeps the date of its first sync until
+    zsync publishes it (then: today)."""
     kept = draft.metadata.get("publication_date")
+    if ctx.config.metadata.publication_date is not None:
+        return ctx.config.metadata.publication_date
     if ctx.options.publish or not isinstance(kept, str):
         return ctx.today
     return kept
@@ -631,7 +645,7 @@ def _plan_published(ctx: _Context, record: RemoteRecord) -> Plan:
     # A published record keeps its publication date, whatever day it is edited on.
     kept = record.metadata.get("publication_date")
     desired = ctx.desired(kept if isinstance(kept, str) else ctx.today)
-    changes = tuple(diff_owned(desired, _document_of(record)))
+    changes = ctx.changes(desired, record)
     draft = ctx.state.draft
     if draft is not None:
         return _plan_open_edit(ctx, record, draft, desired, changes)
@@ -656,7 +670,7 @@ def _plan_open_edit(
 ) -> Plan:
     """An edit draft is open (someone pressed Edit on the web, or a zsync run stopped mid-edit)."""
     kept = _kept(diff_files(ctx.local, record.files))
-    draft_changes = tuple(diff_owned(desired, _document_of(draft)))
+    draft_changes = ctx.changes(desired, draft)
     ours_only = unowned_metadata(draft, desired) == unowned_metadata(record, desired)
     changes = record_changes or draft_changes
     if not changes:
