@@ -404,3 +404,34 @@ def test_a_badge_in_the_readme_that_is_the_description_changes_no_metadata(
     again = zsync.sync(config, token=TOKEN)
     assert again.status == "unchanged" and emulator.mutating_requests() == []
     assert "badge" not in emulator.records[first.record_id]["metadata"]["description"]
+
+
+def test_a_published_file_waits_for_the_next_version(tmp_path: Path, emulator: Emulator) -> None:
+    """write_back turned on for a record already published with CITATION.cff among its files: the
+    published copy is locked, so the CFF is not written now (that would fail every push sync with
+    "files differ"), a warning says when it will be; the README badge is written. The next version
+    writes its own DOI into the CFF and uploads it."""
+    config = _dataset(tmp_path, emulator.url, "{readme_badge: README.md}")
+    first = zsync.sync(config, token=TOKEN)
+    assert first.record_id
+    emulator.publish(first.record_id)
+    config.write_text(
+        config.read_text().replace(
+            "{readme_badge: README.md}", "{citation: CITATION.cff, readme_badge: README.md}"
+        )
+    )
+    warnings: list[str] = []
+
+    class Collect(zsync.report.NullReporter):
+        def warning(self, message: str) -> None:
+            warnings.append(message)
+
+    published = zsync.sync(config, token=TOKEN, reporter=Collect())
+    assert published.status == "unchanged" and [p.name for p in published.written] == ["README.md"]
+    assert (tmp_path / "CITATION.cff").read_text() == CFF
+    assert any("CITATION.cff is published in record" in w and "next version" in w for w in warnings), warnings
+
+    release = zsync.sync(config, token=TOKEN, version="1.1.0")
+    assert release.status == "new-version" and release.record_id
+    assert f"doi: {release.doi}\n" in (tmp_path / "CITATION.cff").read_text()
+    assert _download(emulator, release.record_id, "CITATION.cff") == (tmp_path / "CITATION.cff").read_text()

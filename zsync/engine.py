@@ -850,7 +850,9 @@ def _write_back(step: writeback.WriteBack, progress: Progress, run: _Run) -> Pro
     current = progress.final
     doi, concept = (current.doi, current.concept_doi) if current is not None else (None, None)
     texts = writeback.read_texts(run.config.write_back)
-    edits = writeback.edits_for(run.config, texts, doi=doi, concept_doi=concept, version=step.version)
+    edits = writeback.edits_for(
+        run.config, texts, doi=doi, concept_doi=concept, version=step.version, held=step.held
+    )
     try:
         written = writeback.write_files(edits)
     except OSError as exc:

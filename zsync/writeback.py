@@ -45,6 +45,7 @@ class WriteBack(Step):
 
     files: tuple[Path, ...]
     version: str  # the version the run syncs (written only with `write_back.version`)
+    held: tuple[Path, ...] = ()  # published files of a published record: locked, not written now
 
     def describe(self) -> str:
         return f"write the DOI into {', '.join(path.name for path in self.files)}"
@@ -72,7 +73,13 @@ def site_of(endpoint: str) -> str:
 
 
 def edits_for(
-    config: Config, texts: Mapping[Path, str], *, doi: str | None, concept_doi: str | None, version: str
+    config: Config,
+    texts: Mapping[Path, str],
+    *,
+    doi: str | None,
+    concept_doi: str | None,
+    version: str,
+    held: tuple[Path, ...] = (),
 ) -> tuple[Edit, ...]:
     """The files whose text changes once they carry `doi` (the version's), `concept_doi` (the
     badge) and, opted in, `version`; raises ConfigError (on the write_back line) for a file zsync
@@ -82,7 +89,7 @@ def edits_for(
         return ()
     edits = []
     for key, path, values in _targets(spec, texts, doi, concept_doi, version, config.endpoint):
-        if not values or path not in texts:
+        if not values or path not in texts or path in held:
             continue
         old = texts[path]
         try:
@@ -172,13 +179,28 @@ def with_write_back(plan: Plan, config: Config, texts: Mapping[Path, str], state
     edits_for(config, texts, doi=_TRIAL_DOI, concept_doi=_TRIAL_DOI, version=version)
     later = any(isinstance(step, CreateDraft | NewVersion | ReserveDoi) for step in plan.steps)
     current = state.current
+    # A published record's files are locked: a published file zsync would write waits for the next
+    # version (which gets its own DOI), else the run would refuse the files that differ.
+    locked = plan.record_action in ("none", "edit-published")
+    held = tuple(path for path in spec.paths if locked and published(config, (path,)))
     if not later:
         doi, concept = (current.doi, current.concept_doi) if current else (None, None)
-        if not edits_for(config, texts, doi=doi, concept_doi=concept, version=version):
+        waiting = edits_for(config, texts, doi=doi, concept_doi=concept, version=version)
+        plan = replace(
+            plan, warnings=(*plan.warnings, *(_waits(e.path, plan) for e in waiting if e.path in held))
+        )
+        if not edits_for(config, texts, doi=doi, concept_doi=concept, version=version, held=held):
             return plan
     at = max((i + 1 for i, step in enumerate(plan.steps) if isinstance(step, _DOI_STEPS)), default=0)
     before = tuple(
         replace(step, commit_later=True) if isinstance(step, WriteRecordId) else step
         for step in plan.steps[:at]
     )
-    return replace(plan, steps=(*before, WriteBack(spec.paths, version), *plan.steps[at:]))
+    return replace(plan, steps=(*before, WriteBack(spec.paths, version, held), *plan.steps[at:]))
+
+
+def _waits(path: Path, plan: Plan) -> str:
+    return (
+        f"{path.name} is published in record {plan.record_id} without its DOI; published files are "
+        "locked, so zsync writes it there with the next version (raise metadata.version)"
+    )
