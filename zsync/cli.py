@@ -117,6 +117,21 @@ def _migrate_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _init_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "config", nargs="?", default="zenodo.yaml", help="the file to write (default: zenodo.yaml)"
+    )
+    p.add_argument(
+        "--paths",
+        nargs="+",
+        default=[],
+        metavar="PATTERN",
+        help="the files to publish: paths or globs (data/*.csv), written to paths as they are",
+    )
+    p.add_argument("--endpoint", default="https://sandbox.zenodo.org/api", help="default: the sandbox")
+    p.add_argument("--force", action="store_true", help="replace the file if it exists")
+
+
 def _demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", nargs="?", default="examples/zenodo.yaml", help="default: examples/zenodo.yaml")
 
@@ -136,6 +151,10 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
         lambda p: _config_argument(p, files=False),
     ),
     "migrate": ("print a stepup-reprep config (1.x, 3.x, 4.x) in zsync's format", _migrate_arguments),
+    "init": (
+        "write a starting zenodo.yaml from the repository (CITATION.cff, codemeta.json, pyproject.toml, ...)",
+        _init_arguments,
+    ),
     "demo": (
         "sync the example dataset against a built-in emulator, twice (no token, no network)",
         _demo_arguments,
@@ -255,6 +274,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     runners: dict[str, Callable[[argparse.Namespace, Mapping[str, str]], int]] = {
         "validate": _validate,
         "migrate": _migrate,
+        "init": _init,
         "render": _render,
         "schema": _schema,
         "discard": _discard,
@@ -300,6 +320,31 @@ def _validate_one(config_file: str, arguments: Any) -> None:
         print(line)
     for warning in config.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+
+
+def _init(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Write the starting config (never over an existing one without --force), then validate it."""
+    from zsync import atomicwrite, gitops
+    from zsync.init import gather, render
+
+    target = Path(args.config)
+    if target.exists() and not args.force:
+        raise UsageError(f"{target} exists; zsync init does not replace it", hint="add --force to replace it")
+    root = target.parent
+    repository = gitops.find_repository(root.resolve())
+    remote = gitops.origin_url(repository, env) if repository is not None else None
+    found = gather(root, remote)
+    atomicwrite.write_text(target, render(found, endpoint=args.endpoint, paths=args.paths))
+    files = {where for where in found.origin.values() if not where.startswith("zsync")}
+    taken = ", ".join([*found.sources, *sorted(files)])
+    print(f"zsync init: wrote {target}" + (f" from {taken}" if taken else ""), file=sys.stderr)
+    try:
+        _validate_one(str(target), None)
+    except ConfigError as exc:
+        print(exc.diagnostics(), file=sys.stderr)
+        print(f"zsync init: fill in what is missing in {target}, then run zsync validate", file=sys.stderr)
+        return exc.exit_code
+    return 0
 
 
 def _migrate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
