@@ -10,7 +10,6 @@ then validates what it wrote.
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +18,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from zsync import metasources, vocabulary
 from zsync.jsonschema import MODELINE
+from zsync.lazyre import Lazy
 
 SOURCE_FILES = ("CITATION.cff", "codemeta.json", ".zenodo.json")
 SANDBOX = "https://sandbox.zenodo.org/api"
-_SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)(.+)$")  # git@github.com:owner/repo.git
+_SCP_LIKE = Lazy(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)(.+)$")  # git@github.com:owner/repo.git
+_EMAIL_AND_URL = Lazy(r"\s*[<(].*$")  # package.json's "Name <email> (url)"
 
 
 @dataclass
@@ -111,7 +112,7 @@ def _package_json(path: Path) -> dict[str, Any]:
     return {
         "title": package.get("name"),
         "version": package.get("version"),
-        "creators": _people([re.sub(r"\s*[<(].*$", "", name)] if isinstance(name, str) else []),
+        "creators": _people([_EMAIL_AND_URL.sub("", name)] if isinstance(name, str) else []),
         "license": _license(package.get("license")),
         "keywords": [k for k in package.get("keywords") or [] if isinstance(k, str)],
         "code_repository": https_url(url) if isinstance(url, str) else None,
