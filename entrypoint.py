@@ -36,18 +36,18 @@ def main(
     if args or env.get("GITHUB_ACTIONS") != "true":
         from zsync.cli import main as cli_main
 
-        return cli_main(args, env)
-    return run_action(env, stdout or sys.stdout)
+        return cli_main(None if argv is None else args, env)  # None: the process's own arguments
+    return run_action(env, stdout or sys.stdout, process=argv is None)
 
 
-def run_action(environ: Mapping[str, str], out: TextIO) -> int:
+def run_action(environ: Mapping[str, str], out: TextIO, *, process: bool = False) -> int:
     """The action: inputs in, outputs, summary and annotations out. Never raises for a ZsyncError.
 
     Everything goes to `out` through `zsync.safetext` (escaped); only zsync's own workflow commands
     pass through `safetext.command`."""
     out = safetext.wrap(out)
     try:
-        with cancel.handling_signals():
+        with cancel.handling_signals(restore=not process):  # the process's: kept to its exit
             return _run_action(environ, out)
     finally:
         out.close()  # writes what the escaping held back; `out` itself stays open

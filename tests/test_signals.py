@@ -13,6 +13,7 @@ tests/test_signals_container.py.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -240,3 +241,55 @@ def test_the_cli_stops_on_a_signal_with_one_line_and_the_next_run_finishes(
     assert again.returncode == 0, again.stderr
     assert draft_files(emulator, ds.record_id()) == {k: ("completed", v) for k, v in ds.local_md5s().items()}
     assert len(user_drafts(emulator)) == 1
+
+
+# --------------------------------------------------------------------------- the soak
+
+
+@pytest.mark.slow  # about 2 minutes; `.ci/run` runs it (`pytest -m slow`)
+def test_signal_soak_twenty_runs_stopped_at_random_points_converge(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    """20 CLI syncs under faults, each sent SIGINT or SIGTERM (sometimes twice) at a random moment:
+    each stops cleanly (or had finished), and the next run completes it with no second draft."""
+    rng = random.Random(20261202)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZENODO", "GITHUB_"))}
+    env.update(FAST_RETRIES, ZENODO_TOKEN=TOKEN)
+    cancelled = 0
+    for n in range(20):
+        ds = make_dataset(tmp_path / f"d{n}", emulator.url)
+        ds.set("metadata.title", f"Soak dataset {n}")  # the next run never takes another's draft for its own
+        ds.write_file("big.bin", rng.randbytes(600_000))
+        emulator.faults = Faults(
+            latency_s=0.02, upload_bytes_per_s=500_000, p_503=0.05, retry_after_s=0, seed=n
+        )
+        signals = [rng.choice([signal.SIGINT, signal.SIGTERM]) for _ in range(rng.choice([1, 1, 2]))]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "zsync", "sync", str(ds.config_path)], env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        emulator.clear_log()
+        while not emulator.request_log and proc.poll() is None:  # past the interpreter's start-up
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0, 2.5))
+        for signum in signals:
+            if proc.poll() is None:
+                proc.send_signal(signum)
+                time.sleep(rng.uniform(0, 0.1))
+        stdout, stderr = proc.communicate(timeout=60)
+        at = f"run {n} ({[s.name for s in signals]}): exit {proc.returncode}\n{stderr}"
+        assert proc.returncode in (0, 130, 143), at
+        assert "Traceback" not in stdout + stderr and TOKEN not in stdout + stderr, at
+        if proc.returncode:
+            cancelled += 1
+            assert sum(line.startswith("zsync: cancelled by") for line in stderr.splitlines()) == 1, at
+        emulator.faults = Faults()
+        again = subprocess.run(
+            [sys.executable, "-m", "zsync", "sync", str(ds.config_path)], env=env, capture_output=True,
+            text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert again.returncode == 0, f"{at}\nthe next run:\n{again.stderr}"
+        remote = draft_files(emulator, ds.record_id())
+        assert remote == {k: ("completed", v) for k, v in ds.local_md5s().items()}, at
+        assert len(user_drafts(emulator)) == n + 1, f"{at}: a second draft"
+    assert cancelled >= 12, f"only {cancelled} of 20 runs were stopped: the soak proved little"

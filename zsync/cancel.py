@@ -82,11 +82,14 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 @contextmanager
-def handling_signals() -> Iterator[None]:
+def handling_signals(*, restore: bool = True) -> Iterator[None]:
     """SIGINT and SIGTERM raise `Cancelled` while this runs (main thread only; elsewhere a no-op).
 
     As PID 1 in a container the kernel drops a signal whose handler is the default one: this handler
-    is what lets `docker stop` reach zsync there."""
+    is what lets `docker stop` reach zsync there. At the end the previous handlers come back; with
+    `restore=False` (a process about to exit, its report written) signals are ignored from then on
+    instead: at shutdown Python resets its handlers to the default, and a signal then would kill the
+    process (or be a KeyboardInterrupt traceback) after a clean stop."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -96,7 +99,7 @@ def handling_signals() -> Iterator[None]:
         yield
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            signal.signal(signum, handler if restore else signal.SIG_IGN)
         _state.requested, _state.deferring = None, 0
 
 

@@ -196,7 +196,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             from zsync.emulator import main as emulator_main
 
             return emulator_main(arguments[1:])
-        with cancel.handling_signals():
+        with cancel.handling_signals(restore=argv is not None):  # None: the process's own command line
             return _main(arguments, environ)
     finally:
         sys.stdout.close()  # writes what the escaping held back; the real streams stay open
