@@ -151,7 +151,7 @@ def test_a_signal_mid_upload_stops_the_action_with_cancelled_outputs_and_summary
     assert run.outputs["record-id"] == record_id
     assert f"during 'upload big.bin 3.0 MiB (new)'; the next run continues draft {record_id}" in run.stderr
     assert "### Done before it stopped\n\n- create a new draft\n" in run.summary
-    assert "### Stopped during\n\n- upload big.bin 3.0 MiB (new): abandoned" in run.summary
+    assert "### Stopped during\n\n- upload big.bin 3.0 MiB (new): abandoned part way" in run.summary
     assert f"continues draft {record_id}; it never creates a second draft" in run.summary
     assert "- send the metadata" in run.summary.split("What was left at the stop:")[1]
     assert draft_files(emulator, record_id)["big.bin"][0] == "pending", "stopped after the upload ended"

@@ -509,11 +509,11 @@ def render_cancelled_summary(stop: Cancelled, *, record_id: str | None) -> str:
         out += _step_list("Done before it stopped", point.done)
         if point.during:
             out += ["### Stopped during", "", f"- {_md(point.during)}: abandoned part way (the next run "
-                    "starts it over; a partly uploaded file is replaced)", ""]  # fmt: skip
+                    "sees what it left: a partly uploaded file is sent again)", ""]  # fmt: skip
     target = f"draft {record_id}" if record_id else "the record"
     out += ["### What the next run does", "", f"{again} continues {target}; it never creates a second draft."]
     if point is not None and (point.during or point.left):
-        out += ["What was left at the stop:", ""]
+        out += ["", "What was left at the stop:", ""]
         out += [f"- {_md(step)}" for step in ([point.during] if point.during else []) + list(point.left)]
     return "\n".join(out) + "\n"
 
