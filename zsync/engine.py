@@ -189,8 +189,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     """
     reporter, env = reporter or NullReporter(), os.environ if environ is None else environ
     deadline = RunDeadline.from_settings(timeout_minutes, env)
-    with ExitStack() as cleanup:  # the archives are built in a temporary folder, removed at the end
-        cleanup.enter_context(cancel.stopping_at(cancel.StopPoint()))  # stopped before a step: no change
+    with cancel.stopping_at(cancel.StopPoint()), ExitStack() as cleanup:  # a stop before any step: no change
         with reporter.phase("Validate configuration"):
             given = files or description is not None
             arguments = Arguments(tuple(files), description, cwd) if given else None
