@@ -93,6 +93,7 @@ class ActionInputs:
     files: tuple[str, ...] = ()
     description: str | None = None
     require_token: bool = False
+    submit_review: bool = False  # review: submit for this run
     timeout_minutes: float | None = None  # None: ZSYNC_TIMEOUT_MINUTES, else the default
 
     @classmethod
@@ -130,6 +131,7 @@ class ActionInputs:
             files=tuple(line.strip() for line in read_input(environ, "files").splitlines() if line.strip()),
             description=read_input(environ, "description") or None,
             require_token=read_bool_input(environ, "require-token", False),
+            submit_review=read_bool_input(environ, "submit-review", False),
             timeout_minutes=_minutes_input(environ, "timeout-minutes"),
         )
 
