@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zsync import cancel
 from zsync._version import __version__
 from zsync.errors import ConfigError, UsageError, ZsyncError
 
@@ -205,21 +208,22 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = safetext.wrap(sys.stdout), safetext.wrap(sys.stderr)
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _main(argv, environ)
+        if arguments[:1] == ["emulator"]:
+            # The emulator has its own options (and --help, and signals); hand them over untouched.
+            from zsync.emulator import main as emulator_main
+
+            return emulator_main(arguments[1:])
+        with cancel.handling_signals(restore=argv is not None):  # None: the process's own command line
+            return _main(arguments, environ)
     finally:
         sys.stdout.close()  # writes what the escaping held back; the real streams stay open
         sys.stderr.close()
         sys.stdout, sys.stderr = streams
 
 
-def _main(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> int:
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["emulator"]:
-        # The emulator has its own options (and --help); hand them over untouched.
-        from zsync.emulator import main as emulator_main
-
-        return emulator_main(arguments[1:])
+def _main(arguments: list[str], environ: Mapping[str, str] | None) -> int:
     args = parse_arguments(arguments)
     env = os.environ if environ is None else environ
     if args.command is None:
@@ -237,9 +241,13 @@ def _main(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> int:
     except ZsyncError as exc:
         print(f"zsync: error: {exc.diagnostics()}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except cancel.Cancelled as stop:  # SIGINT (Ctrl-C) or SIGTERM, at a point the next run resumes from
+        exit_at_once_on_signal()
+        print(stop.line(), file=sys.stderr)
+        return stop.exit_code
+    except KeyboardInterrupt:  # a SIGINT before the handler was installed, or from another thread
         print("zsync: interrupted; run the same command again to resume", file=sys.stderr)
-        return 1
+        return 128 + signal.SIGINT
     except OSError as exc:  # a file zsync must read or write (the id file, a data file) failed
         print(f"zsync: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
@@ -253,6 +261,19 @@ def _main(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def exit_at_once_on_signal() -> None:
+    """From now on (a cancelled run writing its report), SIGINT or SIGTERM ends the process at
+    once: one line on stderr, exit 128 + the signal, no traceback, nothing more written."""
+
+    def now(signum: int, frame: object) -> None:
+        os.write(2, f"zsync: {signal.Signals(signum).name} again: stopped at once\n".encode())
+        os._exit(128 + signum)
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in cancel.SIGNALS:
+            signal.signal(signum, now)
 
 
 _CLEAN_REFUSED = (
