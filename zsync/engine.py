@@ -18,13 +18,13 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import singledispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from zsync import atomicwrite, createnote
+from zsync import atomicwrite, cancel, createnote
 from zsync._version import __version__
 from zsync.apicommunities import members_of, review_of
 from zsync.communityplan import RemoveCommunity, RequestInclusion, SetReview, SubmitReview, with_communities
@@ -205,7 +205,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     SyncError (a remote state that forbids the sync), RemoteError (DeadlineError past the limit)."""
     reporter, env = reporter or NullReporter(), os.environ if environ is None else environ
     deadline = RunDeadline.from_settings(timeout_minutes, env)
-    with ExitStack() as cleanup:  # the archives are built in a temporary folder, removed at the end
+    with cancel.stopping_at(cancel.StopPoint()), ExitStack() as cleanup:  # a stop before any step: no change
         with reporter.phase("Validate configuration"):
             given = files or description is not None
             arguments = Arguments(tuple(files), description, cwd) if given else None
@@ -613,7 +613,11 @@ class _Run:
                 done = execute(the_plan, Progress.start(state), self)
             except _Resumed as resumed:
                 # Reported as the new version it is, with the steps that actually ran.
-                again, done = self.resume(local, resumed.draft_id)
+                reopened = cancel.StopPoint(
+                    ("open a new version (its draft was already open)",), None, (), resumed.draft_id
+                )
+                with cancel.stopping_at(reopened):
+                    again, done = self.resume(local, resumed.draft_id)
                 the_plan = replace(again, record_action=the_plan.record_action, status=the_plan.status)
         return self.result(the_plan, done, local)
 
@@ -741,11 +745,40 @@ def _share_result(the_plan: Plan, done: Progress, *, planned: bool) -> ShareResu
 
 
 def execute(the_plan: Plan, start: Progress, run: _Run) -> Progress:
-    """Run the plan's steps in order; each gets the progress the step before it returned."""
-    progress = start
-    for step in the_plan.steps:
-        progress = execute_step(step, progress, run)
+    """Run the plan's steps in order; each gets the progress the step before it returned.
+
+    A signal (`zsync.cancel`) stops it in any step but never between the step that makes a draft and
+    the `WriteRecordId` after it (that pair is deferred); the `Cancelled` it raises says where."""
+    progress, steps, done = start, the_plan.steps, 0
+    running: Step | None = None
+    try:
+        while done < len(steps):
+            cancel.checkpoint()
+            unit = steps[done : done + _unit_size(steps, done)]
+            with _deferred_if(len(unit) > 1):
+                for running in unit:
+                    progress = execute_step(running, progress, run)
+                    done, running = done + 1, None
+    except cancel.Cancelled as stop:
+        left = steps[done + (running is not None) :]
+        stop.stopped = cancel.StopPoint(
+            done=tuple(step.describe() for step in steps[:done]),
+            during=running.describe() if running is not None else None,
+            left=tuple(step.describe() for step in left),
+            record_id=progress.draft_id,
+        )
+        raise
     return progress
+
+
+def _unit_size(steps: tuple[Step, ...], index: int) -> int:
+    """2 for a step that makes a draft followed by the one recording its id (run as one), else 1."""
+    makes_draft = isinstance(steps[index], CreateDraft | NewVersion)
+    return 2 if makes_draft and index + 1 < len(steps) and isinstance(steps[index + 1], WriteRecordId) else 1
+
+
+def _deferred_if(defer: bool) -> AbstractContextManager[None]:
+    return cancel.deferred() if defer else nullcontext()
 
 
 @singledispatch

@@ -25,6 +25,7 @@ from zsync.report import format_rate, format_size
 from zsync.units import counted
 
 if TYPE_CHECKING:
+    from zsync.cancel import Cancelled
     from zsync.engine import SyncResult
 
 TOKEN_SECRET_NAME = "ZENODO_TOKEN"  # noqa: S105 (the name of the secret, not a secret)
@@ -532,6 +533,31 @@ def render_error_summary(error: ZsyncError, *, config_file: str = "zenodo.yaml")
     )
     out.append("- Re-running is safe: zsync resumes from the draft it left (it never creates a second one).")
     return "\n".join(out) + "\n"
+
+
+def render_cancelled_summary(stop: Cancelled, *, record_id: str | None) -> str:
+    """The job summary of a run stopped by a signal: what it did, where it stopped, what is left."""
+    out = ["## Zenodo sync cancelled", "", f"zsync stopped on {stop.signal_name}.", ""]
+    point = stop.stopped
+    again = "Re-run the workflow (or `zsync sync`): it reads the record on Zenodo again and"
+    if point is not None and point.changed_nothing:
+        out += ["Nothing was changed on Zenodo.", "", "### What the next run does", ""]
+        return "\n".join([*out, f"{again} syncs from the start."]) + "\n"
+    if point is not None:
+        out += _step_list("Done before it stopped", point.done)
+        if point.during:
+            out += ["### Stopped during", "", f"- {_md(point.during)}: abandoned part way (the next run "
+                    "sees what it left: a partly uploaded file is sent again)", ""]  # fmt: skip
+    target = f"draft {record_id}" if record_id else "the record"
+    out += ["### What the next run does", "", f"{again} continues {target}; it never creates a second draft."]
+    if point is not None and (point.during or point.left):
+        out += ["", "What was left at the stop:", ""]
+        out += [f"- {_md(step)}" for step in ([point.during] if point.during else []) + list(point.left)]
+    return "\n".join(out) + "\n"
+
+
+def _step_list(title: str, steps: tuple[str, ...]) -> list[str]:
+    return [f"### {title}", "", *(f"- {_md(step)}" for step in steps), ""] if steps else []
 
 
 # --------------------------------------------------------------------------- reporter
