@@ -20,7 +20,7 @@ from zsync._version import __version__
 from zsync.errors import ConfigError, UsageError, ZsyncError
 
 if TYPE_CHECKING:
-    from zsync.engine import SyncResult
+    from zsync.engine import ShareResult, SyncResult
 
 
 _CONFIG_HELP = (
@@ -82,6 +82,17 @@ def _plan_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="submit a complete, never-published draft for review by the first of `communities` (as "
         "`review: submit`); its curators then publish it",
+    )
+    p.add_argument(
+        "--share-link",
+        action="store_true",
+        help="make (or reuse) a secret link of the draft for co-authors, as `share: {}` (preview, 30 days) "
+        "when the config has no `share:`",
+    )
+    p.add_argument(
+        "--show-share-url",
+        action="store_true",
+        help="print the share link's URL (a secret: anyone who has it sees the draft), also in --json",
     )
     p.add_argument(
         "--require-token",
@@ -427,6 +438,7 @@ def _sync(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         dry_run=args.command == "plan" or getattr(args, "dry_run", False),
         reserve_doi=not args.no_reserve_doi,
         submit_review=args.submit_review,
+        share_link=args.share_link,
         reporter=reporter,
         environ=env,
         files=args.files,
@@ -434,7 +446,7 @@ def _sync(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         require_token=args.require_token,
         timeout_minutes=args.timeout_minutes,
     )
-    emit_result(result, as_json=args.json, environ=env)
+    emit_result(result, as_json=args.json, environ=env, show_share_url=args.show_share_url)
     if result.status == "validated" and env.get("GITHUB_ACTIONS") == "true":
         from zsync import github, safetext
 
@@ -460,16 +472,26 @@ def print_demo(config_path: Path) -> int:
     return 0
 
 
-def emit_result(result: SyncResult, *, as_json: bool, environ: Mapping[str, str]) -> None:
-    """Print the summary (or JSON) and append the outputs to $GITHUB_OUTPUT when it is set."""
-    from zsync import github
+def emit_result(
+    result: SyncResult, *, as_json: bool, environ: Mapping[str, str], show_share_url: bool = False
+) -> None:
+    """Print the summary (or JSON) and append the outputs to $GITHUB_OUTPUT when it is set. The share
+    link's URL is printed only with `show_share_url`; in a GitHub Actions job it is masked first."""
+    from zsync import github, safetext
 
+    masks = github.share_masks(result)
+    if masks and environ.get("GITHUB_ACTIONS") == "true":
+        for line in masks.splitlines():
+            safetext.command(sys.stdout, line)
     if as_json:
         import json
 
-        print(json.dumps(result_as_dict(result), indent=2))
+        data = result_as_dict(result)
+        if show_share_url:
+            data |= github.share_outputs(result)
+        print(json.dumps(data, indent=2))
     else:
-        print(summary_text(result))
+        print(summary_text(result, show_share_url=show_share_url))
     warning = github.emit_outputs(environ, result)
     if warning:
         print(f"zsync: warning: {warning}", file=sys.stderr)
@@ -485,7 +507,7 @@ def result_as_dict(result: SyncResult) -> dict[str, Any]:
     return data
 
 
-def summary_text(result: SyncResult) -> str:
+def summary_text(result: SyncResult, *, show_share_url: bool = False) -> str:
     from zsync.models import change_verb
     from zsync.report import format_size
     from zsync.units import counted
@@ -519,6 +541,8 @@ def summary_text(result: SyncResult) -> str:
         shown = ", ".join(_relative(path) for path in result.written)
         lines.append(f"written: {shown} (write_back: commit them with the record-id file)")
     lines += _community_lines(result)
+    if result.share is not None:
+        lines.append(_share_line(result.share, show_url=show_share_url))
     under_review = any(line.status == "submitted" for line in result.communities)
     if result.state == "draft" and result.status not in ("planned", "validated") and not under_review:
         lines.append("next: review the draft on Zenodo and press Publish (or run with --publish)")
@@ -542,6 +566,16 @@ def _relative(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def _share_line(share: ShareResult, *, show_url: bool) -> str:
+    if share.action == "waiting":
+        return "share: no view link yet (a view link opens only a published record)"
+    until = f", valid until {share.expires_at}" if share.expires_at else ""
+    line = f"share: {share.permission} link for co-authors, {share.action}{until}"
+    if share.url is None:
+        return line
+    return f"{line}: {share.url}" if show_url else f"{line} (--show-share-url prints its URL)"
 
 
 if __name__ == "__main__":  # pragma: no cover
