@@ -10,13 +10,16 @@ from pathlib import Path
 EXAMPLE = Path(__file__).parents[1] / "examples" / "zenodo.yaml"
 
 
-def zsync(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def zsync(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "zsync", *args],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=cwd,
+        env=env,
         check=False,
     )
 

@@ -34,6 +34,7 @@ from zsync.config import (
     load_config,
     matched_lines,
     resolve_token,
+    token_file_problem,
     unread_token_variables,
 )
 from zsync.deadline import RunDeadline
@@ -182,12 +183,14 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
             _tell_how_read(config, reporter)
             if version:
                 config = config.with_version(release_version(version))
-            if token is _FROM_ENVIRONMENT:
+            looked = token is _FROM_ENVIRONMENT  # else the caller (the Action) passed it, or None
+            if looked:
                 token = resolve_token(config, env, cwd=cwd)
             workdir = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="zsync-archives-"))
             local_files = read_local_files(config, reporter, Path(workdir))
         if not token and client is None:
-            return _without_token(config, local_files, env, require_token=require_token)
+            why = _why_no_token(config, env, looked=looked)
+            return _without_token(config, local_files, env, require_token=require_token, why=why)
         if client is None:
             client = make_client(config, token or "", env, ClientLimits(retry, deadline), reporter)
         options = PlanOptions(publish, reserve_doi, submit_review, explicit_version=bool(version))
@@ -214,11 +217,31 @@ def read_local_files(config: Config, reporter: Reporter, workdir: Path) -> tuple
     return local_files
 
 
+def _why_no_token(config: Config, environ: Mapping[str, str], *, looked: bool) -> str:
+    """`no Zenodo token`, with what a user who named a token file needs to hear: that file gave none
+    (`zenodo.yaml:4: path_token: the token file /x/missing.txt does not exist`), or it was not read
+    because the token is passed in (the Action's token input)."""
+    if looked:
+        problem = token_file_problem(config, environ)
+        return f"no Zenodo token ({problem})" if problem else "no Zenodo token"
+    if config.path_token is None:
+        return "no Zenodo token"
+    line = config.line_of("path_token")
+    where = f"{config.source.name}{f':{line}' if line else ''}"
+    return f"no Zenodo token (none was passed in, and then path_token, {where}, is not read)"
+
+
 def _without_token(
-    config: Config, local_files: tuple[LocalFile, ...], environ: Mapping[str, str], *, require_token: bool
+    config: Config,
+    local_files: tuple[LocalFile, ...],
+    environ: Mapping[str, str],
+    *,
+    require_token: bool,
+    why: str,
 ) -> SyncResult:
     """No token: the config and files were validated; refused when a token was required, or when a
-    CI job set a token variable zsync does not read (it would otherwise succeed having sent nothing)."""
+    CI job set a token variable zsync does not read (it would otherwise succeed having sent nothing).
+    `why` says why there is none (a token file named in the config that does not exist)."""
     unread = unread_token_variables(environ) if environ.get("GITHUB_ACTIONS") == "true" else []
     if unread:
         raise UsageError(
@@ -228,7 +251,7 @@ def _without_token(
         )
     if require_token:
         raise UsageError(
-            "no Zenodo token, and one is required (require-token); nothing was sent",
+            f"{why}, and one is required (require-token); nothing was sent",
             hint=f"zsync reads {TOKEN_SOURCES}",
         )
     return SyncResult(
@@ -238,7 +261,7 @@ def _without_token(
         record_id=config_record_id(config),
         local_files=local_files,
         notes=(
-            "no Zenodo token: validated the configuration and files only; nothing was sent "
+            f"{why}: validated the configuration and files only; nothing was sent "
             f"(zsync reads {TOKEN_SOURCES})",
         ),
     )
