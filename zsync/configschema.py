@@ -35,6 +35,7 @@ from zsync.models import (
     Award,
     Creator,
     DateEntry,
+    Embargo,
     Funding,
     Metadata,
     Reference,
@@ -279,10 +280,20 @@ METADATA: Shape[Metadata] = Shape(
     hints={"upload_type": "that is stepup-reprep 1.x's name for resource_type; keep resource_type only"},
 )
 
+EMBARGO: Shape[Embargo] = Shape(
+    (
+        Row("until", rules.iso_day, required="for example until: 2027-06-30"),
+        Row("reason", text("reason: 'Under review at a journal'")),
+    ),
+    example="for example embargo: {until: 2027-06-30, reason: 'Under review at a journal'}",
+    build=model(Embargo),
+)
+
 ACCESS: Shape[Access] = Shape(
     (
         Row("record", one_of(vocabulary.ACCESS_LEVELS, "access level")),
         Row("files", one_of(vocabulary.ACCESS_LEVELS, "access level")),
+        Row("embargo", shaped(EMBARGO)),
     ),
     example="for example access: {files: restricted}",
     build=rules.access,

@@ -136,6 +136,11 @@ def _tell_how_read(config: Config, reporter: Reporter) -> None:
         reporter.warning(warning)
 
 
+def utc_today() -> dt.date:
+    """Today's date in UTC: the calendar Zenodo's dates and its embargo task use."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles them)
     config_path: str | Path,
     *,
@@ -151,7 +156,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     on_record_id: RecordIdHook | None = None,
     client: ZenodoClient | None = None,
     retry: RetryPolicy | None = None,
-    today: Callable[[], dt.date] = dt.date.today,
+    today: Callable[[], dt.date] = utc_today,
     files: Sequence[str] = (),
     description: str | None = None,
     require_token: bool = False,
@@ -899,6 +904,8 @@ def report_plan(the_plan: Plan, reporter: Reporter) -> None:
             id=the_plan.record_id, version=f"{the_plan.remote_version} of " if the_plan.remote_version else ""
         )
         reporter.info(f"record: {action}")
+        for note in the_plan.notes:
+            reporter.info(note)
         for step in the_plan.steps:
             line = _step_line(step)
             if line:

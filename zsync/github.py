@@ -389,9 +389,10 @@ def render_summary(
         out += [f"### Metadata fields {verb}", ""]
         out += [f"- `{_md(change.field)}`" for change in result.plan.metadata_changes]
         out.append("")
-    for note in result.notes:
+    notes = (*(result.plan.notes if result.plan is not None else ()), *result.notes)
+    for note in notes:
         out.append(f"> {_md(note)}")
-    if result.notes:
+    if notes:
         out.append("")
     if write_back:
         out += [write_back, ""]

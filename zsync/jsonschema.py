@@ -281,6 +281,19 @@ def _access() -> Schema:
                 "default": "public",
                 "description": "public or restricted.",
             },
+            "embargo": _object(
+                "The files stay restricted until this date (UTC), then Zenodo makes them public. "
+                "Needs files: restricted.",
+                {
+                    "until": {
+                        "type": "string",
+                        "pattern": r"^\d{4}-\d{2}-\d{2}$",
+                        "description": "YYYY-MM-DD; in the future for a record that does not have it yet.",
+                    },
+                    "reason": _string("Why the files are embargoed (shown on the record)."),
+                },
+                required=["until"],
+            ),
         },
     )
 

@@ -9,6 +9,7 @@ rate-limited or logged.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -597,6 +598,12 @@ class _Handler(BaseHTTPRequestHandler):
             if method == "PUT":
                 emu.index_delay_s = float(body["delay_s"])
             return {"delay_s": emu.index_delay_s}
+        if parts == ["clock"] and method in ("GET", "PUT"):
+            if method == "PUT":
+                emu.set_clock(str(body.get("now", "")))
+            return {"now": emu.now.isoformat()}
+        if parts == ["tasks", "update_expired_embargos"] and method == "POST":
+            return {"lifted": emu.lift_embargoes()}
         if parts == ["log"] and method == "GET":
             return [dataclasses.asdict(entry) for entry in emu.request_log]
         if parts == ["log"] and method == "DELETE":
@@ -1192,6 +1199,27 @@ class Emulator:
     def delete_record(self, record_id: str, reason: str = "spam") -> None:
         """Delete a published record as Zenodo's staff do: it answers 410 with a tombstone."""
         self._store.delete_record(record_id, reason)
+
+    @property
+    def now(self) -> dt.datetime:
+        """The emulator's time (UTC), by which it judges and lifts embargoes."""
+        return self._store.utc_now()
+
+    def set_clock(self, when: dt.datetime | str) -> dt.datetime:
+        """Move the emulator's calendar (embargoes only) to `when` (aware, or ISO with an offset); the
+        time then runs on from there. Returns the new time."""
+        try:
+            moment = dt.datetime.fromisoformat(when) if isinstance(when, str) else when
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            raise ApiError(400, "The time needs a UTC offset, e.g. 2027-07-01T00:05:00+00:00.")
+        self._store.time_offset = moment - dt.datetime.now(dt.UTC)
+        return self.now
+
+    def lift_embargoes(self) -> list[str]:
+        """Run Zenodo's daily embargo task (update_expired_embargos) now; the record ids lifted."""
+        return self._store.lift_expired_embargoes()
 
     def mark_external_doi(self, record_id: str) -> None:
         """Give a published record an external DOI: it can no longer be versioned (403)."""
