@@ -194,8 +194,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
             workdir = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="zsync-archives-"))
             local_files = read_local_files(config, reporter, Path(workdir))
         if not token and client is None:
-            why = _why_no_token(config, env, looked=looked)
-            return _without_token(config, local_files, env, require_token=require_token, why=why)
+            return _without_token(config, local_files, env, require_token=require_token, looked=looked)
         if client is None:
             client = make_client(config, token or "", env, ClientLimits(retry, deadline), reporter)
         options = PlanOptions(publish, reserve_doi, submit_review, explicit_version=bool(version))
@@ -242,11 +241,12 @@ def _without_token(
     environ: Mapping[str, str],
     *,
     require_token: bool,
-    why: str,
+    looked: bool,
 ) -> SyncResult:
     """No token: the config and files were validated; refused when a token was required, or when a
     CI job set a token variable zsync does not read (it would otherwise succeed having sent nothing).
-    `why` says why there is none (a token file named in the config that does not exist)."""
+    `looked` says zsync looked for the token itself (not handed one by the Action), see _why_no_token."""
+    why = _why_no_token(config, environ, looked=looked)
     unread = unread_token_variables(environ) if environ.get("GITHUB_ACTIONS") == "true" else []
     if unread:
         raise UsageError(
