@@ -800,7 +800,10 @@ def metadata_from(at: Cursor) -> tuple[Path, ...]:
         if text is None:
             continue
         if metasources.kind_of(text) is None:
-            item.add(f"zsync cannot read metadata from {text!r}", "give a CITATION.cff")
+            item.add(
+                f"zsync cannot read metadata from {text!r}",
+                "give a CITATION.cff, a codemeta.json or a .zenodo.json",
+            )
             continue
         found.append(resolve(at.walk, text))
     return tuple(found)

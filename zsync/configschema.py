@@ -222,6 +222,7 @@ METADATA: Shape[Metadata] = Shape(
             required="for example resource_type: dataset",
         ),
         Row("publisher", text("publisher: Zenodo")),
+        Row("publication_date", rules.edtf("'2024-06-15'", interval=False)),
         Row("copyright", text("copyright: '(c) 2026 Jane Doe'")),
         Row(
             "creators",

@@ -112,7 +112,8 @@ def render_document(
 
     Optional fields that are absent are left out rather than sent as null or empty, because the
     schema rejects empty strings for several of them (copyright, description).
-    `publication_date` is the caller's decision; None leaves it out.
+    `publication_date` is the caller's decision unless the config gives `metadata.publication_date`;
+    None leaves it out.
     `default_preview=False` leaves `files.default_preview` out: the server refuses a PUT whose
     default preview is not yet a file of the draft ('No file with key ...'), so a PUT that precedes
     the uploads must not name one. `today` (a UTC ISO date) decides whether an embargo is sent as
@@ -180,7 +181,7 @@ def _render_metadata(config: Config, publication_date: str | None) -> dict[str, 
     md = config.metadata
     metadata: dict[str, Any] = {"resource_type": {"id": md.resource_type}, "title": md.title}
     if publication_date is not None:
-        metadata["publication_date"] = publication_date
+        metadata["publication_date"] = md.publication_date or publication_date
     metadata["creators"] = [_render_creator(c) for c in md.creators]
     if config.path_readme is not None:
         description = render_description(config.path_readme)

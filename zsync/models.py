@@ -125,6 +125,8 @@ class Metadata:
     contributors: tuple[Creator, ...] | None = None
     references: tuple[Reference, ...] | None = None
     notes: tuple[str, ...] | None = None
+    # The record's publication date (`date-released` of a CITATION.cff, ...); None: zsync decides it.
+    publication_date: str | None = None
 
 
 @dataclass(frozen=True)

@@ -459,6 +459,14 @@ class _Context:
             document["files"] = files
         return document
 
+    def changes(self, desired: Mapping[str, Any], remote: RemoteRecord) -> tuple[FieldChange, ...]:
+        """The owned fields that differ, and the publication date when the config gives one."""
+        found = diff_owned(desired, self.document_of(remote))
+        mine, theirs = self.config.metadata.publication_date, remote.metadata.get("publication_date")
+        if mine is not None and mine != theirs:
+            found.append(FieldChange("metadata.publication_date", theirs, mine))
+        return tuple(found)
+
     def order(self, published: str | None) -> int:
         """How the local version compares with `published`; an explicit version follows one that
         cannot be ordered (the way on from a published `first release`)."""
@@ -555,8 +563,11 @@ def _plan_create(ctx: _Context) -> Plan:
 
 
 def _publication_date(ctx: _Context, draft: RemoteRecord) -> str:
-    """A draft keeps the date of its first sync until zsync publishes it (then: today)."""
+    """The config's `metadata.publication_date`; else a draft keeps the date of its first sync until
+    zsync publishes it (then: today)."""
     kept = draft.metadata.get("publication_date")
+    if ctx.config.metadata.publication_date is not None:
+        return ctx.config.metadata.publication_date
     if ctx.options.publish or not isinstance(kept, str):
         return ctx.today
     return kept
@@ -682,7 +693,7 @@ def _plan_published(ctx: _Context, record: RemoteRecord) -> Plan:
     # A published record keeps its publication date, whatever day it is edited on.
     kept = record.metadata.get("publication_date")
     desired = ctx.desired(kept if isinstance(kept, str) else ctx.today)
-    changes = tuple(diff_owned(desired, ctx.document_of(record)))
+    changes = ctx.changes(desired, record)
     draft = ctx.state.draft
     if draft is not None:
         return _plan_open_edit(ctx, record, draft, desired, changes)
@@ -707,7 +718,7 @@ def _plan_open_edit(
 ) -> Plan:
     """An edit draft is open (someone pressed Edit on the web, or a zsync run stopped mid-edit)."""
     kept = _kept(diff_files(ctx.local, record.files))
-    draft_changes = tuple(diff_owned(desired, ctx.document_of(draft)))
+    draft_changes = ctx.changes(desired, draft)
     ours_only = unowned_metadata(draft, desired) == unowned_metadata(record, desired)
     changes = record_changes or draft_changes
     if not changes:
