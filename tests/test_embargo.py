@@ -208,6 +208,18 @@ def test_a_draft_past_its_date_is_lifted_by_zsync(tmp_path: Path) -> None:
     assert step_types(after) == ["UpdateMetadata"]
 
 
+def test_an_edit_draft_the_task_skipped_is_lifted_before_it_is_published(tmp_path: Path) -> None:
+    """The task lifts an edit draft only when its access is the record's: one whose reason a person
+    changed keeps an active embargo in the past, which zsync replaces before publishing."""
+    stale = embargoed_record().access | {"embargo": {"active": True, "until": UNTIL, "reason": "edited"}}
+    edit = with_access(record(draft=True), stale)
+    lifted = embargoed_record(active=False, files="public")
+    after = plan(load(tmp_path), RemoteState(record=lifted, draft=edit), today="2027-07-01")
+    assert step_types(after) == ["UpdateMetadata", "Publish"]
+    put = after.steps[0]
+    assert isinstance(put, UpdateMetadata) and put.document["access"]["embargo"]["active"] is False
+
+
 def test_an_ended_embargo_on_a_record_without_it_is_a_config_error(tmp_path: Path) -> None:
     cfg = load(tmp_path, EMBARGOED.replace(UNTIL, "2025-06-30"))
     for state in (
@@ -220,3 +232,13 @@ def test_an_ended_embargo_on_a_record_without_it_is_a_config_error(tmp_path: Pat
         assert (problem.line, problem.field) == (10, "access.embargo.until")
         assert "2025-06-30 is not in the future (today is 2026-12-02, UTC)" in problem.message
         assert problem.hint == "write a later date, or remove the embargo to publish the files openly"
+
+
+def test_the_job_summary_says_when_the_embargo_lifts(tmp_path: Path) -> None:
+    from test_github import _result
+
+    from zsync import github
+
+    planned = plan(load(tmp_path), RemoteState(record=embargoed_record()))
+    text = github.render_summary(_result(plan=planned))
+    assert "> access: the files are embargoed until 2027-06-30 (in 210 days), then public" in text

@@ -445,11 +445,12 @@ class _Context:
         return render_document(self.config, publication_date=publication_date, today=self.today)
 
     def document_of(self, remote: RemoteRecord) -> dict[str, Any]:
-        """The parts of a server record `diff_owned` compares. On a published record (and its edit
-        draft) an embargo whose date has come reads as lifted, whether or not Zenodo's daily task
-        has run yet; that task never lifts a draft that was never published, so zsync does."""
+        """The parts of a server record `diff_owned` compares. On a published record an embargo
+        whose date has come reads as lifted, whether or not Zenodo's daily task has run yet. A draft
+        is compared as it is: the task lifts no new draft, nor an edit draft whose access differs
+        from its record's, and publishing a stale active embargo is refused, so zsync lifts it."""
         files = {"default_preview": remote.default_preview} if remote.has_files_block else None
-        access = effective_access(remote.access, self.today) if remote.is_published else remote.access
+        access = remote.access if remote.is_draft else effective_access(remote.access, self.today)
         document: dict[str, Any] = {
             "metadata": remote.metadata,
             "custom_fields": remote.custom_fields,

@@ -55,7 +55,8 @@ class Faults:
 
     A request draws one number for 429/500/502/503/504 (in that order of the thresholds); uploads
     may then reset mid-stream (`p_reset_upload`), and a publish may succeed and still answer 504
-    (`p_publish_504_after_success`). `latency_s` delays every API answer. `reserve_doi_blank`: a DOI
+    (`p_publish_504_after_success`), and so may a create (`p_create_504_after_success`: the draft
+    exists, the client never learns its id). `latency_s` delays every API answer. `reserve_doi_blank`: a DOI
     reservation answers 201 with `pids.doi` holding no identifier (an instance that mints at publish).
     `upload_bytes_per_s` (0: no limit) reads file content no faster than that, as a slow link would:
     the client's socket buffers fill and its writes block, which an honest progress line must show.
@@ -70,6 +71,7 @@ class Faults:
     p_reset_upload: float = 0.0
     latency_s: float = 0.0
     p_publish_504_after_success: float = 0.0
+    p_create_504_after_success: float = 0.0
     upload_bytes_per_s: float = 0.0
     reserve_doi_blank: bool = False
     seed: int | None = None
@@ -137,6 +139,7 @@ class _Call:
     body: Any = None
     query: dict[str, list[str]] = field(default_factory=dict)
     publish_504: bool = False
+    create_504: bool = False
     reset_upload: bool = False
 
 
@@ -387,7 +390,7 @@ class _Handler(BaseHTTPRequestHandler):
         if over:
             self._reply_error(ApiError(429, "Too many requests."), drain=True)
             return None
-        draw_status, draw_upload, draw_publish, latency = emu._draw()
+        draw_status, draw_upload, draw_publish, draw_create, latency = emu._draw()
         if latency:
             time.sleep(latency)
         if draw_status is not None:
@@ -431,6 +434,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if call.body is _INVALID:
                     return None
             call.publish_504 = name in ("publish", "submit_review", "add_communities") and draw_publish
+            call.create_504 = name == "create" and draw_create
             call.reset_upload = name == "upload" and draw_upload
             try:
                 route: Callable[[Emulator, _Call], _Reply | None] = getattr(_Routes, name, None) or getattr(
@@ -789,6 +793,8 @@ class _Routes:
         if not isinstance(call.body, dict):
             raise ApiError(400, "The request body must be a JSON object.")
         draft, errors = emu._store.create_draft(user, call.body)
+        if call.create_504:
+            return _gave_up_after_success("create")
         return _Routes._doc(emu, call, 201, draft, draft=True, errors=errors)
 
     @staticmethod
@@ -1116,8 +1122,9 @@ class Emulator:
     def index_delay_s(self, delay_s: float) -> None:
         self._store.index_delay_s = delay_s
 
-    def _draw(self) -> tuple[int | None, bool, bool, float]:
-        """Fault choice for one request: (status to fake, reset an upload, 504 after publish, latency)."""
+    def _draw(self) -> tuple[int | None, bool, bool, bool, float]:
+        """Fault choice for one request: (status to fake, reset an upload, 504 after publish, 504
+        after create, latency). The two 504s share one draw, so a seed's other faults stay put."""
         with self._rng_lock:
             faults = self._faults
             draws = (self._rng.random(), self._rng.random(), self._rng.random())
@@ -1138,6 +1145,7 @@ class Emulator:
             status,
             draws[1] < faults.p_reset_upload,
             draws[2] < faults.p_publish_504_after_success,
+            draws[2] < faults.p_create_504_after_success,
             faults.latency_s,
         )
 

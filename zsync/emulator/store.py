@@ -791,7 +791,8 @@ class Store:
     def rdm_document(self, version: Version, *, draft: bool, ui: bool = True) -> dict[str, Any]:
         """The InvenioRDM JSON (`application/vnd.inveniordm.v1+json`) of a draft or record."""
         with self.lock:
-            parent = self.parents[version.parent_id]
+            # A discarded new draft's concept is gone, but the lagging search still shows its hit.
+            parent = self.parents.get(version.parent_id) or Parent(id=version.parent_id, owner=version.owner)
             published = [v for v in parent.versions if not self.records[v].deleted]
             access = copy.deepcopy(version.access) if version.access is not None else {}
             access.setdefault("embargo", embargo_access.no_embargo())
