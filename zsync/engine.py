@@ -199,8 +199,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
             if version:
                 config = config.with_version(release_version(version))
             looked = token is _FROM_ENVIRONMENT  # else the caller (the Action) passed it, or None
-            if looked:
-                token = resolve_token(config, env, cwd=cwd)
+            token = resolve_token(config, env, cwd=cwd) if looked else token
             workdir = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="zsync-archives-"))
             local_files = read_local_files(config, reporter, Path(workdir))
         if not token and client is None:
