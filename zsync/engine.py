@@ -703,7 +703,8 @@ class _Run:
     ) -> SyncResult:
         current = done.final
         published = bool(current and current.is_published and not current.is_draft)
-        unchanged = len(the_plan.unchanged) if planned else len(local) - done.uploaded
+        # A plan that changes nothing may still leave differing files alone (leave-published).
+        unchanged = len(the_plan.unchanged) if planned or the_plan.is_noop else len(local) - done.uploaded
         return SyncResult(
             status="planned" if planned else the_plan.status,
             state=None if current is None else ("published" if published else "draft"),
@@ -973,6 +974,7 @@ _ACTION_TEXT = {
     "new-version": "open a new version after {version}record {id}",
     "edit-published": "edit the metadata of published record {id}",
     "none": "nothing: published record {id} is up to date",
+    "leave-published": "nothing: {version}record {id} is published, above the local version",
 }
 
 
