@@ -103,6 +103,7 @@ def _sync(environ: Mapping[str, str], out: TextIO, inputs: github.ActionInputs, 
         dry_run=inputs.dry_run,
         reserve_doi=inputs.reserve_doi,
         submit_review=inputs.submit_review,
+        share_link=inputs.share_link,
         reporter=github.GitHubReporter(out),
         environ=environ,
         cwd=inputs.base,
@@ -131,7 +132,10 @@ def _sync(environ: Mapping[str, str], out: TextIO, inputs: github.ActionInputs, 
 def _report_done(
     out: TextIO, inputs: github.ActionInputs, result: SyncResult, committer: _RecordIdCommitter
 ) -> int:
-    outputs = github.outputs_of(result)
+    masks = github.share_masks(result)
+    for line in masks.splitlines() if masks else ():  # before any line that could show the URL
+        safetext.command(out, line)
+    outputs = github.outputs_of(result) | github.share_outputs(result)
     write_back_note = None
     if committer.write_backs:
         outputs["record-id-commit"] = committer.write_backs[-1].commit or ""
@@ -158,6 +162,7 @@ def _write_results(
             config_file=inputs.config_file,
             write_back=write_back_note,
             repository_url=inputs.repository_url,
+            share_url=inputs.share_url_in_summary,
         )
         _warn_if(out, github.write_summary(inputs.summary_path, summary))
     for key in ("status", "record-id", "doi", "html-url"):

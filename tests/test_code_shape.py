@@ -30,9 +30,9 @@ LAYERS: dict[str, int] = {
     "zsync.jsonschema": 3, "zsync.metadata": 3, "zsync.localfiles": 3, "zsync.report": 3,
     "zsync.transport": 3,
     "zsync.apicommunities": 4, "zsync.api": 4, "zsync.planning": 4, "zsync.communityplan": 4,
-    "zsync.preflight": 4,
+    "zsync.preflight": 4, "zsync.shareplan": 4, "zsync.apishare": 4,
     "zsync.engine": 5,
-    "zsync.github": 6, "zsync.gitops": 6, "zsync.demo": 6, "zsync.migrate": 6,
+    "zsync.github": 6, "zsync.gitops": 6, "zsync.demo": 6, "zsync.migrate": 6, "zsync.init": 6,
     "zsync.cli": 7, "zsync": 7, "zsync.__main__": 7, "entrypoint": 7,
     # The emulator stands apart (it imports only the version); the CLI and the demo start it.
     "zsync.emulator": 1,
