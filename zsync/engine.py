@@ -18,13 +18,13 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import singledispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from zsync import atomicwrite, createnote
+from zsync import atomicwrite, cancel, createnote
 from zsync._version import __version__
 from zsync.apicommunities import members_of, review_of
 from zsync.communityplan import RemoveCommunity, RequestInclusion, SetReview, SubmitReview, with_communities
@@ -51,7 +51,7 @@ from zsync.errors import (
 )
 from zsync.localfiles import build_archives, hash_files, stat_files
 from zsync.metadata import merge_unowned
-from zsync.models import Config, FieldChange, LocalFile, RemoteRecord
+from zsync.models import Config, FieldChange, LocalFile, RemoteRecord, ShareLink
 from zsync.planning import (
     CreateDraft,
     DeleteFile,
@@ -75,6 +75,7 @@ from zsync.planning import Status as PlanStatus
 from zsync.preflight import check_vocabularies
 from zsync.report import NullReporter, Reporter, format_size
 from zsync.reviews import INCLUSION, REFUSED_STATUSES, CommunityRequest, CommunityState, CommunityStatus
+from zsync.shareplan import CreateShareLink, DeleteShareLink, share_setting, share_url, with_share
 from zsync.units import counted
 from zsync.versions import release_version
 
@@ -111,6 +112,21 @@ class SyncResult:
     local_files: tuple[LocalFile, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
     communities: tuple[CommunityStatus, ...] = ()
+    share: ShareResult | None = None
+
+
+@dataclass(frozen=True)
+class ShareResult:
+    """The share link for co-authors after a run: what was done (`created`, `replaced`, `reused`;
+    `planned` for a dry run, `waiting` for a view link before publication), its permission and
+    date. `url` and `token` (None for a dry run) are secrets: the entry points mask them and show
+    them only where asked."""
+
+    action: str
+    permission: str
+    expires_at: str | None
+    url: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
 
 
 # --------------------------------------------------------------------------- public API
@@ -160,6 +176,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     dry_run: bool = False,
     reserve_doi: bool = True,
     submit_review: bool = False,
+    share_link: bool = False,
     reporter: Reporter | None = None,
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
@@ -181,16 +198,15 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     `files` and `description` are added to the config's, as command-line arguments (stepup-reprep
     4.x's way), relative to `cwd`. `version` overrides metadata.version (a release tag; a leading
     "v" is dropped). `dry_run` reads the remote state and returns the plan (status "planned") without
-    changing it. `submit_review` is `review: submit`; `reserve_doi` reserves a DOI before publication.
-    `on_record_id(path, id)` is called each time the id file gets a new id, right away (before any
-    upload): the action commits and pushes it, so a killed job leaves the id in the repository.
-    `cwd` is where a `.env` file is looked for first (default: the current directory).
+    changing it. `submit_review` is `review: submit`, `share_link` `share: {}` (when the config has
+    none); `reserve_doi` reserves a DOI before publication. `on_record_id(path, id)` is called each
+    time the id file gets a new id, right away (before any upload): the action commits and pushes it,
+    so a killed job leaves the id in the repository. `cwd` is where a `.env` is looked for first.
     `timeout_minutes` (default ZSYNC_TIMEOUT_MINUTES, else 300) bounds the run. Raises ConfigError,
-    SyncError (a remote state that forbids the sync), RemoteError (DeadlineError past the limit).
-    """
+    SyncError (a remote state that forbids the sync), RemoteError (DeadlineError past the limit)."""
     reporter, env = reporter or NullReporter(), os.environ if environ is None else environ
     deadline = RunDeadline.from_settings(timeout_minutes, env)
-    with ExitStack() as cleanup:  # the archives are built in a temporary folder, removed at the end
+    with cancel.stopping_at(cancel.StopPoint()), ExitStack() as cleanup:  # a stop before any step: no change
         with reporter.phase("Validate configuration"):
             given = files or description is not None
             arguments = Arguments(tuple(files), description, cwd) if given else None
@@ -206,7 +222,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
             return _without_token(config, local_files, env, require_token=require_token, looked=looked)
         if client is None:
             client = make_client(config, token or "", env, ClientLimits(retry, deadline), reporter)
-        options = PlanOptions(publish, reserve_doi, submit_review, explicit_version=bool(version))
+        options = PlanOptions(publish, reserve_doi, submit_review, share_link, bool(version))
         notes = CreateNotes.of(env, config.endpoint, config.path_record_id)
         run = _Run(config, client, reporter, on_record_id, options, today().isoformat(), notes)
         with client:
@@ -578,6 +594,7 @@ class Progress:
     id_changed: bool = False
     requests: tuple[CommunityRequest, ...] = ()  # made or submitted by this run
     under_review: bool = False  # the draft was submitted for review: the curators publish it
+    share_link: ShareLink | None = None  # the share link this run made
 
     @classmethod
     def start(cls, state: RemoteState) -> Progress:
@@ -618,7 +635,11 @@ class _Run:
                 done = execute(the_plan, Progress.start(state), self)
             except _Resumed as resumed:
                 # Reported as the new version it is, with the steps that actually ran.
-                again, done = self.resume(local, resumed.draft_id)
+                reopened = cancel.StopPoint(
+                    ("open a new version (its draft was already open)",), None, (), resumed.draft_id
+                )
+                with cancel.stopping_at(reopened):
+                    again, done = self.resume(local, resumed.draft_id)
                 the_plan = replace(again, record_action=the_plan.record_action, status=the_plan.status)
         return self.result(the_plan, done, local)
 
@@ -628,6 +649,9 @@ class _Run:
             asked = check_vocabularies(self.config, self.client.vocabulary_has)
             self.reporter.info(f"{counted(asked, 'vocabulary id')} known at {self.client.endpoint}")
             state = self.read_state()
+            setting = share_setting(self.config, self.options)
+            if setting is not None and state.current is not None:
+                state = replace(state, share_links=self.client.share_links(state.current.id))
             if state.current is None:
                 self.reporter.info("no record id yet: a new draft will be created")
             if state.followed:
@@ -640,6 +664,7 @@ class _Run:
         try:
             the_plan = compute_plan(self.config, local, state, today=self.today, options=self.options)
             the_plan = with_communities(the_plan, self.config, state, self.options)
+            the_plan = with_share(the_plan, setting, state, today=dt.date.fromisoformat(self.today))
         except SyncError:
             if state.followed and not dry_run:
                 # The id file is corrected even when the sync is refused: it names the latest version.
@@ -723,15 +748,60 @@ class _Run:
             published=published,
             local_files=local,
             communities=_community_report(the_plan, done.requests),
+            share=_share_result(the_plan, done, planned=planned),
         )
 
 
+def _share_result(the_plan: Plan, done: Progress, *, planned: bool) -> ShareResult | None:
+    """The link the run ends with and its URL on the record the run ends on (not for a dry run)."""
+    share = the_plan.share
+    if share is None or share.action == "wait":
+        return None if share is None else ShareResult("waiting", share.permission, None)
+    if planned:
+        return ShareResult("planned", share.permission, share.expires_at)
+    link = done.share_link or share.link
+    if link is None or done.final is None:
+        return None
+    action = {"create": "created", "replace": "replaced", "reuse": "reused"}[share.action]
+    expires = link.expires_at.isoformat() if link.expires_at else None
+    return ShareResult(action, link.permission, expires, share_url(done.final.document, link), link.token)
+
+
 def execute(the_plan: Plan, start: Progress, run: _Run) -> Progress:
-    """Run the plan's steps in order; each gets the progress the step before it returned."""
-    progress = start
-    for step in the_plan.steps:
-        progress = execute_step(step, progress, run)
+    """Run the plan's steps in order; each gets the progress the step before it returned.
+
+    A signal (`zsync.cancel`) stops it in any step but never between the step that makes a draft and
+    the `WriteRecordId` after it (that pair is deferred); the `Cancelled` it raises says where."""
+    progress, steps, done = start, the_plan.steps, 0
+    running: Step | None = None
+    try:
+        while done < len(steps):
+            cancel.checkpoint()
+            unit = steps[done : done + _unit_size(steps, done)]
+            with _deferred_if(len(unit) > 1):
+                for running in unit:
+                    progress = execute_step(running, progress, run)
+                    done, running = done + 1, None
+    except cancel.Cancelled as stop:
+        left = steps[done + (running is not None) :]
+        stop.stopped = cancel.StopPoint(
+            done=tuple(step.describe() for step in steps[:done]),
+            during=running.describe() if running is not None else None,
+            left=tuple(step.describe() for step in left),
+            record_id=progress.draft_id,
+        )
+        raise
     return progress
+
+
+def _unit_size(steps: tuple[Step, ...], index: int) -> int:
+    """2 for a step that makes a draft followed by the one recording its id (run as one), else 1."""
+    makes_draft = isinstance(steps[index], CreateDraft | NewVersion)
+    return 2 if makes_draft and index + 1 < len(steps) and isinstance(steps[index + 1], WriteRecordId) else 1
+
+
+def _deferred_if(defer: bool) -> AbstractContextManager[None]:
+    return cancel.deferred() if defer else nullcontext()
 
 
 @singledispatch
@@ -948,6 +1018,22 @@ def _remove_community(step: RemoveCommunity, progress: Progress, run: _Run) -> P
     return progress
 
 
+@execute_step.register
+def _create_share_link(step: CreateShareLink, progress: Progress, run: _Run) -> Progress:
+    record_id = progress.final.id if progress.final is not None else _target(progress)
+    link = run.client.create_share_link(record_id, step.permission, step.expires_at)
+    run.reporter.info(f"created a {step.permission} link for co-authors, valid until {step.expires_at}")
+    return replace(progress, share_link=link)
+
+
+@execute_step.register
+def _delete_share_link(step: DeleteShareLink, progress: Progress, run: _Run) -> Progress:
+    record_id = progress.final.id if progress.final is not None else _target(progress)
+    run.client.delete_share_link(record_id, step.link_id)
+    run.reporter.info(f"deleted zsync's earlier link for co-authors ({step.reason})")
+    return progress
+
+
 def _community_report(the_plan: Plan, made: tuple[CommunityRequest, ...]) -> tuple[CommunityStatus, ...]:
     """The plan's community lines, updated with the requests this run made."""
     by_community = {r.community_id: r for r in made}
@@ -989,6 +1075,8 @@ def report_plan(the_plan: Plan, reporter: Reporter) -> None:
         reporter.info(f"record: {action}")
         for note in the_plan.notes:
             reporter.info(note)
+        if the_plan.share is not None and the_plan.share.action == "reuse":
+            reporter.info(the_plan.share.describe())
         for step in the_plan.steps:
             line = _step_line(step)
             if line:

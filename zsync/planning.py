@@ -17,14 +17,17 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from zsync.errors import ConfigError, Problem, SyncError
 from zsync.metadata import diff_owned, effective_access, render_document, unowned_metadata
-from zsync.models import Config, FieldChange, LocalFile, RemoteFile, RemoteRecord, change_verb
+from zsync.models import Config, FieldChange, LocalFile, RemoteFile, RemoteRecord, ShareLink, change_verb
 from zsync.reviews import CommunityState, CommunityStatus
 from zsync.units import counted, format_size
 from zsync.versions import compare_versions, is_orderable, is_prerelease
+
+if TYPE_CHECKING:
+    from zsync.shareplan import SharePlan
 
 __all__ = [
     "CreateDraft",
@@ -93,6 +96,8 @@ class RemoteState:
     needs_import: bool = False
     # The config's communities, the record's, and their requests (None: the config lists none).
     communities: CommunityState | None = None
+    # The record's secret links (None: not read, the run makes no share link).
+    share_links: tuple[ShareLink, ...] | None = None
 
     @property
     def current(self) -> RemoteRecord | None:
@@ -114,6 +119,7 @@ class PlanOptions:
     publish: bool = False
     reserve_doi: bool = True
     submit_review: bool = False  # --submit-review: as `review: submit` in the config
+    share_link: bool = False  # --share-link: a share link with the defaults when the config has no `share:`
     explicit_version: bool = False  # the version came from --set-version / the version input
 
 
@@ -297,7 +303,8 @@ def mutating_calls() -> frozenset[str]:
 
 def _step_types() -> list[type[Step]]:
     # The community steps extend the plan from their own module (which imports this one).
-    import zsync.communityplan  # noqa: F401
+    import zsync.communityplan
+    import zsync.shareplan  # noqa: F401
 
     found: list[type[Step]] = []
     todo = list(Step.__subclasses__())
@@ -344,6 +351,7 @@ class Plan:
     warnings: tuple[str, ...] = ()
     communities: tuple[CommunityStatus, ...] = ()  # see zsync.communityplan
     notes: tuple[str, ...] = ()
+    share: SharePlan | None = None  # see zsync.shareplan
 
     @property
     def uploads(self) -> tuple[UploadFile, ...]:
@@ -866,6 +874,10 @@ def step_as_dict(step: Step) -> dict[str, Any]:
     return view
 
 
+def _share_as_dict(share: SharePlan) -> dict[str, Any]:
+    return {"action": share.action, "permission": share.permission, "expires_at": share.expires_at}
+
+
 def plan_as_dict(plan: Plan) -> Mapping[str, Any]:
     """A JSON-friendly view for `zsync plan --json` and tests."""
     files = [
@@ -885,4 +897,6 @@ def plan_as_dict(plan: Plan) -> Mapping[str, Any]:
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
         "communities": [dataclasses.asdict(c) for c in plan.communities],
+        # Never the link's token or URL: they are secrets (the share-url output).
+        "share": None if plan.share is None else _share_as_dict(plan.share),
     }
