@@ -10,7 +10,6 @@ warning (`Walker.warnings`), never dropped silently.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
@@ -221,6 +220,8 @@ _CFF_AS_IS = {
 
 def _html(node: Node) -> Node:
     """Plain text as HTML paragraphs (a description is HTML on Zenodo)."""
+    import html  # here: its entity table costs every `zsync validate` without a CITATION.cff
+
     text = str(citation.scalar_value(node))
     paragraphs = [" ".join(part.split()) for part in text.split("\n\n") if part.strip()]
     return Built("scalar", node.line, "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs))
