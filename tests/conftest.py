@@ -16,6 +16,15 @@ EMULATOR_TOKEN = "test-token"
 VOCAB_DIR = Path(__file__).resolve().parents[2] / "shared/data/zenodo-vocab"
 
 
+@pytest.fixture(autouse=True)
+def state_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own XDG_STATE_HOME (where a sync notes a create in flight, zsync.createnote):
+    never the real home's, and never shared by two tests. Subprocesses inherit it."""
+    state = tmp_path_factory.mktemp("state-home")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    return state
+
+
 @pytest.fixture
 def emulator_token() -> str:
     return EMULATOR_TOKEN

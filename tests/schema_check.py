@@ -11,6 +11,8 @@ checker on that file; the same configs serve tests/test_metadata.py.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -23,6 +25,7 @@ from zsync.models import (
     Award,
     Config,
     Creator,
+    Embargo,
     Funding,
     Metadata,
     RelatedIdentifier,
@@ -192,6 +195,18 @@ def partial_awards_config(folder: Path) -> Config:
     return parse_config(PARTIAL_AWARDS_YAML, source=folder / "zenodo.yaml", check_files=False)
 
 
+TODAY = dt.datetime.now(dt.UTC).date()
+
+
+def embargo_config(folder: Path, until: dt.date) -> Config:
+    """Restricted files under an embargo until `until`: active while the date is ahead, sent as
+    lifted once it has come (zsync.metadata.render_access)."""
+    return dataclasses.replace(
+        minimal_config(folder),
+        access=Access(files="restricted", embargo=Embargo(until.isoformat(), "Under review at a journal")),
+    )
+
+
 def sample_configs(folder: Path) -> dict[str, Config]:
     """The hand-built configs, by name. `folder` receives their readme files."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -200,6 +215,8 @@ def sample_configs(folder: Path) -> dict[str, Config]:
         "minimal": minimal_config(folder),
         "html-readme": html_readme_config(folder),
         "partial-awards": partial_awards_config(folder),
+        "embargoed": embargo_config(folder, TODAY + dt.timedelta(days=210)),
+        "embargo-lifted": embargo_config(folder, TODAY - dt.timedelta(days=30)),
     }
 
 
@@ -220,7 +237,11 @@ def documents(folder: Path) -> list[tuple[str, dict[str, Any]]]:
     example = example_config()
     if example is not None:
         configs["example"] = example
-    return [(name, render_document(c, publication_date=PUBLICATION_DATE)) for name, c in configs.items()]
+    today = TODAY.isoformat()  # the real schema judges an embargo's date by the real clock
+    return [
+        (name, render_document(c, publication_date=PUBLICATION_DATE, today=today))
+        for name, c in configs.items()
+    ]
 
 
 def write_jsonl(out: Path, folder: Path) -> list[str]:

@@ -206,18 +206,38 @@ def test_an_unknown_community_is_a_config_error_on_its_line(ds: Dataset, emulato
     assert mutations(emulator) == []
 
 
+def _listing_ecology(workspace: Workspace, emulator: Emulator, extra: str = "") -> None:  # noqa: F811
+    emulator.add_community("ecology", "Ecology")
+    config = workspace.root / "zenodo.yaml"
+    config.write_text(config.read_text() + "communities: [ecology]\n" + extra)
+
+
 def test_the_action_summary_shows_each_community_and_the_next_step(
     workspace: Workspace,  # noqa: F811 (the fixture imported above)
     emulator: Emulator,
 ) -> None:
-    emulator.add_community("ecology", "Ecology")
-    config = workspace.root / "zenodo.yaml"
-    config.write_text(config.read_text() + "communities: [ecology]\nreview: submit\n")
+    _listing_ecology(workspace, emulator, "review: submit\n")
     run = workspace.run(token=TOKEN)
     assert run.code == 0, run.log
     assert "### Communities" in run.summary and "| ecology | `submitted` |" in run.summary
     assert "Wait for the community's curators" in run.summary
     assert run.outputs["review-status"] == "submitted"
+
+
+def test_the_submit_review_input_submits_for_one_run(
+    workspace: Workspace,  # noqa: F811 (the fixture imported above)
+    emulator: Emulator,
+) -> None:
+    """The Action's `submit-review: true` is `review: submit` (or --submit-review) for that run."""
+    _listing_ecology(workspace, emulator)
+    reported = workspace.run(token=TOKEN)
+    assert reported.code == 0, reported.log
+    assert reported.outputs["review-status"] == "none" and community_mutations(emulator) == {}
+
+    run = workspace.run(token=TOKEN, submit_review="true")
+    assert run.code == 0, run.log
+    assert run.outputs["review-status"] == "submitted"
+    assert community_mutations(emulator) == dict.fromkeys(SUBMIT, 1)
 
 
 @pytest.mark.slow  # ~130 s, mostly real retry waits; run with `pytest -m slow`

@@ -43,7 +43,7 @@ def test_rendered_documents_pass_the_real_schema(tmp_path: Path) -> None:
     checker = _checker()
     out = tmp_path / "documents.jsonl"
     names = schema_check.write_jsonl(out, tmp_path / "files")
-    assert {"full", "minimal", "html-readme"} <= set(names)
+    assert {"full", "minimal", "html-readme", "embargoed", "embargo-lifted"} <= set(names)
 
     result = _run(checker, out)
 
@@ -70,6 +70,22 @@ def test_checker_rejects_a_broken_document(tmp_path: Path) -> None:
     assert "metadata.description" in result.stdout
     assert "metadata.rights.0.id" in result.stdout
     assert "metadata.publication_date" in result.stdout
+
+
+@pytest.mark.schema
+def test_the_real_schema_refuses_an_active_embargo_whose_date_has_come(tmp_path: Path) -> None:
+    """Why zsync sends an embargo as lifted from its date on (zsync.metadata.render_access), and
+    why the emulator says so in the same words."""
+    checker = _checker()
+    doc = dict(schema_check.documents(tmp_path))["embargoed"]
+    doc["access"]["embargo"]["until"] = "2025-01-01"
+    out = tmp_path / "ended.jsonl"
+    out.write_text(json.dumps(doc) + "\n", encoding="utf-8")
+
+    result = _run(checker, out)
+
+    assert result.returncode == 1
+    assert "access.embargo.until: Embargo end date must be set to a future date." in result.stdout
 
 
 def test_schema_check_script_writes_jsonl(tmp_path: Path) -> None:

@@ -131,3 +131,16 @@ def test_the_new_fields_validate_and_their_mistakes_do_not(validator: jsonschema
             node = node[step]
         node[path[-1]] = value
         assert list(validator.iter_errors(broken)), path
+
+
+def test_metadata_from_lifts_the_required_metadata(validator: jsonschema.Draft7Validator) -> None:
+    """With metadata_from, zenodo.yaml may leave out metadata or any of its required fields (a source
+    gives them, and `zsync validate` says which none gives); without it, they stay required."""
+    minimal = {"endpoint": "https://zenodo.org/api", "paths": ["data.csv"]}
+    for source in ("CITATION.cff", "codemeta.json", ".zenodo.json", ["CITATION.cff", "meta/codemeta.json"]):
+        assert [e.message for e in validator.iter_errors({**minimal, "metadata_from": source})] == []
+        partial = {**minimal, "metadata_from": source, "metadata": {"resource_type": "dataset"}}
+        assert [e.message for e in validator.iter_errors(partial)] == []
+    assert list(validator.iter_errors(minimal))
+    assert list(validator.iter_errors({**minimal, "metadata": {"resource_type": "dataset"}}))
+    assert list(validator.iter_errors({**minimal, "metadata_from": "package.json"}))

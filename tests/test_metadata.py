@@ -612,7 +612,8 @@ def test_not_owned_fields_never_count(configs: dict[str, Config]) -> None:
     remote["metadata"]["contributors"] = [{"person_or_org": {"type": "personal", "family_name": "X"}}]
     remote["custom_fields"]["code:programmingLanguage"] = [{"id": "python"}]
     remote["files"]["order"] = []  # the server does not keep files.order from a PUT
-    remote["access"]["embargo"] = {"active": True, "until": "2030-01-01"}
+    # A lifted embargo is none any more (an active one is owned: tests/test_embargo.py).
+    remote["access"]["embargo"] = {"active": False, "until": "2025-01-01", "reason": "was under review"}
     assert diff_owned(desired, remote) == []
 
 
@@ -691,6 +692,8 @@ def test_owned_view_keys(configs: dict[str, Config]) -> None:
     assert set(owned_view(doc["metadata"])) == set(OWNED_FIELDS) - {
         "access.record",
         "access.files",
+        "access.embargo.until",
+        "access.embargo.reason",
         "files.default_preview",
     }
 

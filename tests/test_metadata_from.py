@@ -151,6 +151,7 @@ def test_render_sync_and_the_record_says_what_the_cff_says(tmp_path: Path, emula
     assert [s["subject"] for s in md["subjects"]] == cff["keywords"]
     assert [r["id"] for r in md["rights"]] == [cff["license"].lower()]
     assert md["description"] == f"<p>{cff['abstract']}</p>"
+    assert md["publication_date"] == cff["date-released"]
     related = [r["identifier"] for r in md["related_identifiers"]]
     assert related[:2] == [cff["doi"], cff["identifiers"][0]["value"]]  # identifiers[1] repeats doi: once
     assert {ref["doi"] for ref in cff["references"] if "doi" in ref} <= set(related)
@@ -158,3 +159,31 @@ def test_render_sync_and_the_record_says_what_the_cff_says(tmp_path: Path, emula
     second = run_zsync("sync", str(path))
     assert second.returncode == 0, second.stderr
     assert len(mutations(emulator)) == before  # a second sync is a no-op
+
+
+def test_date_released_is_the_publication_date_and_moves_a_published_one(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    """date-released is metadata.publication_date: sent at creation, and a change to it edits the
+    published record; without it a published record keeps its date (zsync decides it)."""
+    path = _dataset(tmp_path, {}, url=emulator.url)
+    cff = tmp_path / "CITATION.cff"
+    assert load_config(path).origins["metadata.publication_date"][1] == _line(cff, "date-released:")
+    assert run_zsync("sync", str(path)).returncode == 0
+    record_id = (tmp_path / ".zenodo-record-id.txt").read_text().strip()
+    emulator.publish(record_id)
+    cff.write_text(cff.read_text().replace('date-released: "2021-08-09"', 'date-released: "2021-09-01"'))
+    moved = run_zsync("sync", str(path), "--json")
+    assert moved.returncode == 0, moved.stderr
+    assert '"status": "updated"' in moved.stdout
+    assert _published_date(emulator, record_id) == "2021-09-01"
+    cff.write_text(cff.read_text().replace('date-released: "2021-09-01"\n', ""))
+    before = len(mutations(emulator))
+    kept = run_zsync("sync", str(path))
+    assert kept.returncode == 0, kept.stderr
+    assert len(mutations(emulator)) == before
+    assert _published_date(emulator, record_id) == "2021-09-01"
+
+
+def _published_date(emulator: Emulator, record_id: str) -> str:
+    return str(api(emulator, "GET", f"/records/{record_id}").json()["metadata"]["publication_date"])

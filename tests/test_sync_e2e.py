@@ -134,6 +134,15 @@ def run_zsync(
     )
 
 
+def spawn_zsync(*args: str) -> subprocess.Popen[bytes]:
+    """`zsync ARGS` started in the background (to be killed), with the token and fast retries."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZENODO")}
+    env.update(FAST_RETRIES, ZENODO_TOKEN=TOKEN)
+    return subprocess.Popen(
+        [sys.executable, "-m", "zsync", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
 # Real retries, with waits scaled down so a soak of many runs takes seconds.
 FAST_RETRIES = {
     "ZSYNC_RETRY_INITIAL_WAIT_S": "0.01",
@@ -558,14 +567,7 @@ def test_killed_during_upload_then_rerun_converges_to_one_draft(
     ds = make_dataset(tmp_path / "d", emulator.url, n_files=3)
     ds.write_file("big.bin", os.urandom(3 * 1024 * 1024))
     emulator.faults = Faults(latency_s=0.05, seed=3)  # slow enough to be caught mid-run
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZENODO")}
-    env.update(FAST_RETRIES, ZENODO_TOKEN=TOKEN)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "zsync", "sync", str(ds.config_path)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = spawn_zsync("sync", str(ds.config_path))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         puts = [r for r in emulator.request_log if r.method == "PUT" and r.path.endswith("/content")]
@@ -593,8 +595,11 @@ def test_killed_during_upload_then_rerun_converges_to_one_draft(
 
 @pytest.mark.slow  # ~150 s, most of it the client's real retry waits; `.ci/run` runs it (`pytest -m slow`)
 def test_fault_soak_fifty_runs_converge(tmp_path: Path, emulator: Emulator) -> None:
-    """50 syncs with 30% of requests failing (429, 5xx, resets): each converges to the exact state."""
+    """50 syncs with 30% of requests failing (429, 5xx, resets), some creates applied with their
+    answer lost, and a search that lags 1 s: each converges to the exact state, one draft each."""
     emulator.rate_limit = RateLimit(limit=10**6, window_s=60.0, enforce=False)  # pacing is not under test
+    emulator.index_delay_s = 1.0  # the re-read after a lost create must wait for the search
+    lag_bound = {"ZSYNC_INDEX_LAG_S": "3"}  # above the lag; a create that was not applied waits 3 s
     reruns: list[int] = []
     for run in range(50):
         ds = make_dataset(tmp_path / f"d{run}", emulator.url, n_files=2)
@@ -608,18 +613,22 @@ def test_fault_soak_fifty_runs_converge(tmp_path: Path, emulator: Emulator) -> N
             p_503=0.07,
             p_504=0.08,
             p_reset_upload=0.3,
+            p_create_504_after_success=0.15,
             seed=run,
         )
-        proc = run_zsync("sync", str(ds.config_path))
+        proc = run_zsync("sync", str(ds.config_path), extra_env=lag_bound)
         if proc.returncode != 0:
             # A streak of faults longer than the retry policy: a loud, resumable failure...
             assert proc.returncode == 1 and "run the sync again" in proc.stderr, proc.stderr
             reruns.append(run)
-            sync(ds)  # ...that the next run, under the same faults, completes
+            again = run_zsync("sync", str(ds.config_path), extra_env=lag_bound)
+            assert again.returncode == 0, (
+                again.stderr
+            )  # ...that the next run, under the same faults, completes
         emulator.faults = Faults()
         remote = draft_files(emulator, ds.record_id())
         assert remote == {k: ("completed", v) for k, v in ds.local_md5s().items()}, f"run {run}"
-    assert len(user_drafts(emulator)) == 50
+    assert len(emulator.drafts) == 50, "a lost create was sent again: a second draft"
     assert len(reruns) <= 2, f"runs that needed a second go: {reruns}"
 
 

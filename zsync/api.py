@@ -27,6 +27,7 @@ from typing import IO, Any, Final, TypeVar, Unpack
 
 from zsync import serverids
 from zsync.apicommunities import CommunitiesMixin
+from zsync.createnote import DEFAULT_INDEX_LAG_S
 from zsync.errors import (
     BadRequestError,
     ConflictError,
@@ -67,11 +68,26 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# create_draft reconciliation: how often to poll the eventually consistent `/user/records`, how
-# long to wait between polls, and how old (server clock vs. ours) an adoptable draft may be.
-CREATE_LOOKUP_POLLS: Final = 3
-CREATE_LOOKUP_INTERVAL_S: Final = 2.0
+# Finding a draft that a create made when its answer never arrived (create_draft's re-read, and the
+# engine's wait after a run stopped mid-create): the longest wait between two looks at the eventually
+# consistent `/user/records`, and how much older (server clock vs. ours) than our request a draft
+# may look and still be ours. How long to keep looking is the client's `index_lag_s`.
+LOOKUP_MAX_INTERVAL_S: Final = 8.0
 CREATE_LOOKUP_SKEW_S: Final = 120.0
+
+
+def lookup_waits(window_s: float) -> tuple[float, ...]:
+    """The waits between looks at the search over `window_s` seconds: 1, 2, 4, 8, 8, ... s, the last
+    one cut so that they add up to the window (30 s: seven looks); none for a window of 0."""
+    waits: list[float] = []
+    total, step = 0.0, 1.0
+    while window_s - total > 1e-6:
+        wait = min(step, LOOKUP_MAX_INTERVAL_S, window_s - total)
+        waits.append(wait)
+        total += wait
+        step *= 2
+    return tuple(waits)
+
 
 _OCTET_STREAM: Final = MappingProxyType({"Content-Type": "application/octet-stream"})
 
@@ -112,23 +128,29 @@ class _Resource:
 class _SearchMixin(_Resource):
     """`GET /user/records`: the user's records and drafts, from the eventually consistent search."""
 
-    def _fresh_draft_ids(self, title: str, created_after_epoch_s: float, polls: int) -> Iterator[str]:
-        """Ids of never-published drafts with this title and no files, created after the given time.
+    index_lag_s: float
 
-        Polls the search `polls` times, `CREATE_LOOKUP_INTERVAL_S` apart, lazily: a caller that
-        stops at the first id it can use sends no further request.
+    def _fresh_draft_ids(
+        self, title: str, created_after_epoch_s: float, window_s: float
+    ) -> Iterator[tuple[str, ...]]:
+        """Per look at the search, the ids of never-published drafts with this title and no files
+        created after the given time (server clock), oldest first. The looks are
+        `lookup_waits(window_s)` apart (one look for a window of 0), and lazy: a caller that stops
+        at a look with an id it can use sends no further request.
         """
         request = Request(
             "GET", "/user/records", params={"q": "", "sort": "newest", "size": "25", "page": "1"}
         )
-        for poll in range(polls):
-            if poll:
-                self._http.retry.sleep(CREATE_LOOKUP_INTERVAL_S)
+        for wait_s in (0.0, *lookup_waits(window_s)):
+            if wait_s:
+                self._http.retry.sleep(wait_s)
             hits = _get(self._call(request, _json), "hits", "hits")
-            for hit in hits if isinstance(hits, list) else []:
-                if _is_fresh_empty_draft(hit, title, created_after_epoch_s):
-                    log.info("found draft %s: same title, no files, never published", hit.get("id"))
-                    yield serverids.record_id(hit.get("id"))
+            fresh = sorted(
+                (_epoch_s(hit.get("created")) or 0.0, serverids.record_id(hit.get("id")))
+                for hit in (hits if isinstance(hits, list) else [])
+                if _is_fresh_empty_draft(hit, title, created_after_epoch_s)
+            )
+            yield tuple(draft_id for _, draft_id in fresh)
 
 
 def _is_fresh_empty_draft(hit: Any, title: str, created_after_epoch_s: float) -> bool:
@@ -148,28 +170,36 @@ def _is_fresh_empty_draft(hit: Any, title: str, created_after_epoch_s: float) ->
 class _RecordsMixin(_SearchMixin):
     """Records and their drafts: create, read, save, edit, publish, version, discard."""
 
-    def create_draft(self, document: Mapping[str, Any]) -> RemoteRecord:
+    def create_draft(
+        self, document: Mapping[str, Any], *, on_send: Callable[[], None] | None = None
+    ) -> RemoteRecord:
         """`POST /records`: a new draft. Partial data is saved; problems come back in `errors`.
 
-        The new id is unknown until the answer arrives, so after an ambiguous failure (5xx,
-        timeout or reset after the request was sent) this looks in `GET /user/records` (polled a
-        few times, it is eventually consistent) for an unpublished draft with the same title and
-        no files created since shortly before the first attempt, and adopts it; only if none shows
-        up is the POST sent again. Residual risk: if the search index lags longer than the polls,
-        a duplicate empty draft is left behind; if another process creates a draft with the same
-        title at the same moment, that one may be adopted.
+        `on_send()` is called before each attempt is sent (the engine notes the create there). The
+        new id is unknown until the answer arrives, so after an ambiguous failure (5xx, timeout or
+        reset after the request was sent) this looks in `GET /user/records` for an unpublished draft
+        with the same title and no files created since shortly before the first attempt, and adopts
+        it. The search is eventually consistent: it is looked at again, with growing waits, for up
+        to `index_lag_s`, and only if no such draft shows up is the POST sent again. Residual risk:
+        a search that lags longer leaves a duplicate empty draft behind; a draft with the same title
+        that another process creates at the same moment may be adopted.
         """
         title = _get(document, "metadata", "title")
         started_epoch_s = self._http.retry.wall_clock()
+        request = Request("POST", "/records", json_body=document)
+
+        def once() -> RemoteRecord:
+            if on_send is not None:
+                on_send()
+            return _parse_record(self._http.send(request), request, is_draft=True)
 
         def reconcile() -> RemoteRecord | None:
             if not isinstance(title, str):
                 return None
-            return self._find_fresh_draft(title, started_epoch_s - CREATE_LOOKUP_SKEW_S)
+            found = self._find_fresh_drafts(title, started_epoch_s - CREATE_LOOKUP_SKEW_S, self.index_lag_s)
+            return found[0] if found else None
 
-        return self._record(
-            Request("POST", "/records", json_body=document), is_draft=True, reconcile=reconcile
-        )
+        return self._http.run(request.method, request.path, once, reconcile)
 
     def get_draft(self, record_id: str) -> RemoteRecord | None:
         """`GET /records/{id}/draft`, or None when there is no draft (never, discarded, published)."""
@@ -287,19 +317,41 @@ class _RecordsMixin(_SearchMixin):
 
         That is what a run leaves behind when it stops between Zenodo's answer to "create" and
         writing the record-id file: the engine adopts it instead of creating a second draft. One look
-        at the (eventually consistent) search, no polling.
+        at the (eventually consistent) search, no waiting; the oldest such draft if several.
         """
-        return self._find_fresh_draft(title, self._http.retry.wall_clock() - max_age_s, polls=1)
+        found = self._find_fresh_drafts(title, self._http.retry.wall_clock() - max_age_s, 0.0)
+        return found[0] if found else None
 
-    def _find_fresh_draft(
-        self, title: str, created_after_epoch_s: float, *, polls: int = CREATE_LOOKUP_POLLS
-    ) -> RemoteRecord | None:
-        """A draft just created with this title and no files, from the eventually consistent search."""
-        for draft_id in self._fresh_draft_ids(title, created_after_epoch_s, polls):
-            draft = self.get_draft(draft_id)
-            if draft is not None:
-                return draft
-        return None
+    def await_new_drafts(
+        self, title: str, sent_since_epoch_s: float, *, until_epoch_s: float
+    ) -> tuple[RemoteRecord, ...]:
+        """The drafts an interrupted `POST /records` for `title`, sent at `sent_since_epoch_s` or
+        later, may have made: never published, no files, this title, oldest first.
+
+        Times are our clock; the server's `created` may read up to `CREATE_LOOKUP_SKEW_S` earlier
+        (clock skew). The search is looked at until one shows up or our clock passes
+        `until_epoch_s`, but never for longer than `index_lag_s` from now (a clock set back);
+        one look only when that time is past.
+        """
+        window_s = min(max(0.0, until_epoch_s - self._http.retry.wall_clock()), self.index_lag_s)
+        return self._find_fresh_drafts(title, sent_since_epoch_s - CREATE_LOOKUP_SKEW_S, window_s)
+
+    def _find_fresh_drafts(
+        self, title: str, created_after_epoch_s: float, window_s: float
+    ) -> tuple[RemoteRecord, ...]:
+        """The drafts of the first look that shows any, as they are now: a stale hit whose draft was
+        discarded, or has files by now (another dataset's, of the same title), does not count."""
+        for ids in self._fresh_draft_ids(title, created_after_epoch_s, window_s):
+            live = (self.get_draft(draft_id) for draft_id in ids)
+            drafts = tuple(
+                d
+                for d in live
+                if d is not None and _is_fresh_empty_draft(d.document, title, created_after_epoch_s)
+            )
+            if drafts:
+                log.info("found draft %s: same title, no files, never published", drafts[0].id)
+                return drafts
+        return ()
 
 
 # --------------------------------------------------------------------------- files
@@ -563,8 +615,9 @@ class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin, CommunitiesMixin, _
     (retries and re-reads included). `reporter` hears of every retry wait (`warning`) and of
     pacing waits of a second or more (`info`); a `zsync.report.Reporter` fits, and without one
     they are logged. The keywords `user_agent`, `connect_timeout_s`, `read_timeout_s` and `session`
-    go to the transport (see `zsync.transport.TransportOptions`). Not thread-safe: one client per
-    thread.
+    go to the transport (see `zsync.transport.TransportOptions`). `index_lag_s` is how long the
+    search (`/user/records`) may lag behind a create: how long the re-read after a lost answer to
+    `create_draft`, and `await_new_drafts`, keep looking. Not thread-safe: one client per thread.
     """
 
     def __init__(
@@ -574,9 +627,11 @@ class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin, CommunitiesMixin, _
         *,
         retry: RetryPolicy = _DEFAULT_RETRY,
         reporter: Events | None = None,
+        index_lag_s: float = DEFAULT_INDEX_LAG_S,
         **options: Unpack[TransportOptions],
     ) -> None:
         self._http = Transport(endpoint, token, retry=retry, events=reporter, **options)
+        self.index_lag_s = index_lag_s
 
     @property
     def endpoint(self) -> str:

@@ -325,8 +325,10 @@ def _render(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         fields = [f"metadata.{key}" for key in METADATA_KEYS] + [key for key in TOP_KEYS if key != "metadata"]
         print("\n".join(explain(config, fields)))
         return 0
+    today = dt.datetime.now(dt.UTC).date().isoformat()  # Zenodo's calendar decides an embargo
     date = args.publication_date or dt.date.today().isoformat()
-    print(json.dumps(render_document(config, publication_date=date), indent=2, ensure_ascii=False))
+    document = render_document(config, publication_date=date, today=today)
+    print(json.dumps(document, indent=2, ensure_ascii=False))
     return 0
 
 

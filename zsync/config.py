@@ -26,7 +26,8 @@ Rules worth knowing (the JSON Schema in `zsync.jsonschema` carries the same text
 - Files and a description may also come as `Arguments` (the command line, the action's inputs):
   checked the same way, their problems name the command line.
 - `access.record` must be `public`: Zenodo refuses restricted records. `access.files` may be
-  `restricted`.
+  `restricted`; `access.embargo` (`until`, a full date, and an optional `reason`) needs it. Whether
+  the date has passed is decided against the record (`zsync.planning`), not here.
 - With `check_files=True` the files the config names are checked: the data files (exist, regular,
   not empty, at most 50 GB each and in total), the readme (exists) and the record-id file (one
   number, when it exists). Whatever `check_files` says, the data files must be at most 100, with

@@ -286,7 +286,9 @@ def licenses(at: Cursor) -> tuple[str, ...]:
 
 
 def access(found: Record) -> Access | None:
-    """`access.record` must be public (Zenodo refuses restricted records); `files` may be restricted."""
+    """`access.record` must be public (Zenodo refuses restricted records); `files` may be restricted,
+    and must be for an embargo (Zenodo's deposit form offers one only then; lifting it makes the
+    files public, so an embargo on public files would mean nothing)."""
     files = "public"
     ok = True
     for key, level in found.each():
@@ -300,9 +302,17 @@ def access(found: Record) -> Access | None:
             ok = False
         elif key == "files":
             files = level
+    embargo = found.get("embargo")
+    if embargo is not None and files != "restricted":
+        at = found.at("files") if found.has("files") else found.at("embargo")
+        at.add(
+            "an embargo restricts the files until its date, so it needs files: restricted",
+            "write access: {files: restricted, embargo: ...}; Zenodo makes the files public on that date",
+        )
+        ok = False
     if not ok:
         return None
-    return Access(record="public", files="restricted" if files == "restricted" else "public")
+    return Access(record="public", files="restricted" if files == "restricted" else "public", embargo=embargo)
 
 
 # --------------------------------------------------------------------------- creators
@@ -790,7 +800,10 @@ def metadata_from(at: Cursor) -> tuple[Path, ...]:
         if text is None:
             continue
         if metasources.kind_of(text) is None:
-            item.add(f"zsync cannot read metadata from {text!r}", "give a CITATION.cff")
+            item.add(
+                f"zsync cannot read metadata from {text!r}",
+                "give a CITATION.cff, a codemeta.json or a .zenodo.json",
+            )
             continue
         found.append(resolve(at.walk, text))
     return tuple(found)

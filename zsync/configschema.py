@@ -35,6 +35,7 @@ from zsync.models import (
     Award,
     Creator,
     DateEntry,
+    Embargo,
     Funding,
     Metadata,
     Reference,
@@ -221,6 +222,7 @@ METADATA: Shape[Metadata] = Shape(
             required="for example resource_type: dataset",
         ),
         Row("publisher", text("publisher: Zenodo")),
+        Row("publication_date", rules.edtf("'2024-06-15'", interval=False)),
         Row("copyright", text("copyright: '(c) 2026 Jane Doe'")),
         Row(
             "creators",
@@ -279,10 +281,20 @@ METADATA: Shape[Metadata] = Shape(
     hints={"upload_type": "that is stepup-reprep 1.x's name for resource_type; keep resource_type only"},
 )
 
+EMBARGO: Shape[Embargo] = Shape(
+    (
+        Row("until", rules.iso_day, required="for example until: 2027-06-30"),
+        Row("reason", text("reason: 'Under review at a journal'")),
+    ),
+    example="for example embargo: {until: 2027-06-30, reason: 'Under review at a journal'}",
+    build=model(Embargo),
+)
+
 ACCESS: Shape[Access] = Shape(
     (
         Row("record", one_of(vocabulary.ACCESS_LEVELS, "access level")),
         Row("files", one_of(vocabulary.ACCESS_LEVELS, "access level")),
+        Row("embargo", shaped(EMBARGO)),
     ),
     example="for example access: {files: restricted}",
     build=rules.access,

@@ -24,7 +24,7 @@ from functools import singledispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from zsync import atomicwrite
+from zsync import atomicwrite, createnote
 from zsync._version import __version__
 from zsync.communityplan import RemoveCommunity, RequestInclusion, SetReview, SubmitReview, with_communities
 from zsync.config import (
@@ -35,8 +35,18 @@ from zsync.config import (
     resolve_token,
     unread_token_variables,
 )
+from zsync.createnote import CreateNote, CreateNotes
 from zsync.deadline import RunDeadline
-from zsync.errors import ConfigError, ConflictError, GoneError, NotFoundError, Problem, SyncError, UsageError
+from zsync.errors import (
+    ConfigError,
+    ConflictError,
+    GoneError,
+    NotFoundError,
+    Problem,
+    RemoteError,
+    SyncError,
+    UsageError,
+)
 from zsync.localfiles import build_archives, hash_files, stat_files
 from zsync.metadata import merge_unowned
 from zsync.models import Config, FieldChange, LocalFile, RemoteRecord
@@ -134,6 +144,11 @@ def _tell_how_read(config: Config, reporter: Reporter) -> None:
         reporter.warning(warning)
 
 
+def utc_today() -> dt.date:
+    """Today's date in UTC: the calendar Zenodo's dates and its embargo task use."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles them)
     config_path: str | Path,
     *,
@@ -149,7 +164,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     on_record_id: RecordIdHook | None = None,
     client: ZenodoClient | None = None,
     retry: RetryPolicy | None = None,
-    today: Callable[[], dt.date] = dt.date.today,
+    today: Callable[[], dt.date] = utc_today,
     files: Sequence[str] = (),
     description: str | None = None,
     require_token: bool = False,
@@ -190,7 +205,8 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
         if client is None:
             client = make_client(config, token or "", env, ClientLimits(retry, deadline), reporter)
         options = PlanOptions(publish, reserve_doi, submit_review, explicit_version=bool(version))
-        run = _Run(config, client, reporter, on_record_id, options, today().isoformat())
+        notes = CreateNotes.of(env, config.endpoint, config.path_record_id)
+        run = _Run(config, client, reporter, on_record_id, options, today().isoformat(), notes)
         with client:
             return run.sync(local_files, dry_run=dry_run)
 
@@ -387,6 +403,7 @@ def make_client(
         retry=limits.retry or RetryPolicy.from_environ(environ),
         reporter=reporter,
         run_deadline=limits.deadline,
+        index_lag_s=createnote.index_lag_s(environ),
         proxy_loopback=environ.get(PROXY_LOOPBACK_VARIABLE, "").strip().lower() in ("1", "true", "yes", "on"),
     )
 
@@ -394,21 +411,24 @@ def make_client(
 # --------------------------------------------------------------------------- reading the remote state
 
 
-def read_remote_state(client: ZenodoClient, config: Config) -> RemoteState:
+def read_remote_state(
+    client: ZenodoClient, config: Config, *, adopt: RemoteRecord | None = None
+) -> RemoteState:
     """The draft and/or published record the id file leads to, with what the plan needs of them.
 
-    Without an id file, a never-published draft with the config's title and no files is adopted (what
-    a run leaves when it stops between Zenodo's answer to create and writing the id file). An id that
-    names an older published version is followed to the latest one. Raises SyncError for an id that
-    does not exist at this endpoint or names a deleted record.
+    Without an id file, `adopt` (the draft a stopped run's create made, found by the caller), else a
+    never-published draft with the config's title and no files is adopted (what a run leaves when it
+    stops between Zenodo's answer to create and writing the id file). An id that names an older
+    published version is followed to the latest one. Raises SyncError for an id that does not exist
+    at this endpoint or names a deleted record.
     """
-    return _with_communities(client, config, _read_record_state(client, config))
+    return _with_communities(client, config, _read_record_state(client, config, adopt))
 
 
-def _read_record_state(client: ZenodoClient, config: Config) -> RemoteState:
+def _read_record_state(client: ZenodoClient, config: Config, adopt: RemoteRecord | None) -> RemoteState:
     record_id = config_record_id(config)
     if record_id is None:
-        orphan = client.find_orphan_draft(config.metadata.title)
+        orphan = adopt or client.find_orphan_draft(config.metadata.title)
         if orphan is None:
             return RemoteState()
         return _with_draft_details(client, config, RemoteState(draft=orphan, adopted=True))
@@ -564,6 +584,7 @@ class _Run:
     on_record_id: RecordIdHook | None
     options: PlanOptions
     today: str
+    notes: CreateNotes
 
     def sync(self, local: tuple[LocalFile, ...], *, dry_run: bool) -> SyncResult:
         state, the_plan = self.read_and_plan(local, dry_run=dry_run)
@@ -585,7 +606,7 @@ class _Run:
             # Before anything is sent: this instance's vocabularies know every id the config names.
             asked = check_vocabularies(self.config, self.client.vocabulary_has)
             self.reporter.info(f"{counted(asked, 'vocabulary id')} known at {self.client.endpoint}")
-            state = read_remote_state(self.client, self.config)
+            state = self.read_state()
             if state.current is None:
                 self.reporter.info("no record id yet: a new draft will be created")
             if state.followed:
@@ -605,6 +626,44 @@ class _Run:
             raise
         report_plan(the_plan, self.reporter)
         return state, the_plan
+
+    def read_state(self) -> RemoteState:
+        """The remote state. With no id yet but the note of a create that a stopped run sent, the
+        draft it may have made is waited for first: Zenodo's search lags behind a create."""
+        note = self.notes.read() if config_record_id(self.config) is None else None
+        if note is None:
+            return read_remote_state(self.client, self.config)
+        found = self.await_created(note)
+        state = read_remote_state(self.client, self.config, adopt=found)
+        if state.current is None:
+            self.reporter.warning(
+                f"no draft titled {note.title!r} showed up in Zenodo's search within "
+                f"{self.client.index_lag_s:g} s of the create a stopped run sent at "
+                f"{_utc_time(note.last_sent_epoch_s)}: creating one. Should that run's draft show up "
+                "later (empty, same title), discard it on Zenodo"
+            )
+        return state
+
+    def await_created(self, note: CreateNote) -> RemoteRecord | None:
+        """The draft the noted create made, once Zenodo's search shows it (bounded by the index lag)."""
+        lag_s, sent = self.client.index_lag_s, _utc_time(note.last_sent_epoch_s)
+        until_epoch_s = note.last_sent_epoch_s + lag_s
+        left_s = min(until_epoch_s - self.client.retry.wall_clock(), lag_s)
+        if left_s > 0:
+            self.reporter.info(
+                f"a run stopped at {sent} while creating the draft {note.title!r}: waiting up to "
+                f"{left_s:.0f} s for Zenodo's search to show it ({createnote.INDEX_LAG_VARIABLE}={lag_s:g})"
+            )
+        found = self.client.await_new_drafts(note.title, note.first_sent_epoch_s, until_epoch_s=until_epoch_s)
+        if not found:
+            return None
+        if len(found) > 1:
+            self.reporter.warning(
+                f"{counted(len(found), 'empty draft')} titled {note.title!r} were made since {sent}: "
+                f"continuing {found[0].id}, the oldest; discard {', '.join(d.id for d in found[1:])} "
+                "on Zenodo if a duplicate"
+            )
+        return found[0]
 
     def resume(self, local: tuple[LocalFile, ...], draft_id: str) -> tuple[Plan, Progress]:
         """The next-version draft already existed with files (a run whose id file never reached the
@@ -665,9 +724,36 @@ def _target(progress: Progress) -> str:
     return progress.draft_id
 
 
+def _utc_time(epoch_s: float) -> str:
+    return dt.datetime.fromtimestamp(epoch_s, tz=dt.UTC).strftime("%H:%M:%S UTC")
+
+
 @execute_step.register
 def _create_draft(step: CreateDraft, progress: Progress, run: _Run) -> Progress:
-    created = run.client.create_draft(step.document)
+    # The note of the create in flight (zsync.createnote), kept before each attempt and cleared once
+    # the id is written: a run stopped before that tells the next one to wait for this draft.
+    title = run.config.metadata.title
+    sent_epoch_s: list[float] = []
+    failed: list[OSError] = []
+
+    def note_sending() -> None:
+        sent_epoch_s.append(run.client.retry.wall_clock())
+        try:
+            run.notes.write(CreateNote(title, sent_epoch_s[0], sent_epoch_s[-1]))
+        except OSError as exc:
+            if not failed:
+                failed.append(exc)
+                run.reporter.warning(
+                    f"cannot note the create in {run.notes.path}: {exc.strerror or exc}; if this run "
+                    "stops before the id is written, the next run may not wait for its draft"
+                )
+
+    try:
+        created = run.client.create_draft(step.document, on_send=note_sending)
+    except RemoteError as exc:
+        if exc.status is not None and 400 <= exc.status < 500 and exc.status not in (408, 429):
+            run.notes.clear()  # refused outright: no draft to wait for
+        raise
     run.reporter.info(f"created draft {created.id}")
     return replace(progress, draft_id=created.id, draft=created, final=created)
 
@@ -695,6 +781,7 @@ def _write_record_id(step: WriteRecordId, progress: Progress, run: _Run) -> Prog
             hint=f"free space or fix the folder, then write {record_id} to {path.name} by hand (or re-run: "
             "the next run adopts the draft by its title)",
         ) from None
+    run.notes.clear()
     if not changed:
         return progress
     if run.on_record_id is not None:
@@ -877,6 +964,8 @@ def report_plan(the_plan: Plan, reporter: Reporter) -> None:
             id=the_plan.record_id, version=f"{the_plan.remote_version} of " if the_plan.remote_version else ""
         )
         reporter.info(f"record: {action}")
+        for note in the_plan.notes:
+            reporter.info(note)
         for step in the_plan.steps:
             line = _step_line(step)
             if line:

@@ -91,6 +91,7 @@ class ActionInputs:
     files: tuple[str, ...] = ()
     description: str | None = None
     require_token: bool = False
+    submit_review: bool = False  # review: submit for this run
     timeout_minutes: float | None = None  # None: ZSYNC_TIMEOUT_MINUTES, else the default
 
     @classmethod
@@ -128,6 +129,7 @@ class ActionInputs:
             files=tuple(line.strip() for line in read_input(environ, "files").splitlines() if line.strip()),
             description=read_input(environ, "description") or None,
             require_token=read_bool_input(environ, "require-token", False),
+            submit_review=read_bool_input(environ, "submit-review", False),
             timeout_minutes=_minutes_input(environ, "timeout-minutes"),
         )
 
@@ -390,9 +392,10 @@ def render_summary(
         out += [f"### Metadata fields {verb}", ""]
         out += [f"- `{_md(change.field)}`" for change in result.plan.metadata_changes]
         out.append("")
-    for note in result.notes:
+    notes = (*(result.plan.notes if result.plan is not None else ()), *result.notes)
+    for note in notes:
         out.append(f"> {_md(note)}")
-    if result.notes:
+    if notes:
         out.append("")
     if write_back:
         out += [write_back, ""]

@@ -250,6 +250,11 @@ def _metadata() -> Schema:
                 "description": "The type of the record.",
             },
             "publisher": _string("The publisher, e.g. Zenodo."),
+            "publication_date": _string(
+                "The publication date, YYYY-MM-DD, YYYY-MM or YYYY. Left out, zsync decides it: the day "
+                "of the first sync (or of --publish); a published record keeps its own.",
+                pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
+            ),
             "copyright": _string("A copyright statement."),
             "creators": {
                 "type": "array",
@@ -261,8 +266,11 @@ def _metadata() -> Schema:
             "funding": {"type": "array", "items": _funding(), "description": "Funding of the work."},
             **_metadata_extras(),
         },
-        required=["title", "version", "resource_type", "creators"],
     )
+
+
+# Required in zenodo.yaml's own metadata unless `metadata_from` names a source that may give them.
+_REQUIRED_METADATA = ["title", "version", "resource_type", "creators"]
 
 
 def _access() -> Schema:
@@ -281,6 +289,19 @@ def _access() -> Schema:
                 "default": "public",
                 "description": "public or restricted.",
             },
+            "embargo": _object(
+                "The files stay restricted until this date (UTC), then Zenodo makes them public. "
+                "Needs files: restricted.",
+                {
+                    "until": {
+                        "type": "string",
+                        "pattern": r"^\d{4}-\d{2}-\d{2}$",
+                        "description": "YYYY-MM-DD; in the future for a record that does not have it yet.",
+                    },
+                    "reason": _string("Why the files are embargoed (shown on the record)."),
+                },
+                required=["until"],
+            ),
         },
     )
 
@@ -486,15 +507,19 @@ def _communities() -> dict[str, Schema]:
 
 
 def _metadata_from() -> Schema:
-    """`metadata_from`: one CITATION.cff or a list of them."""
+    """`metadata_from`: one source (CITATION.cff, codemeta.json, .zenodo.json) or a list of them."""
+    source = r"(\.cff|(^|/)codemeta\.json|(^|/)\.zenodo\.json)$"
     return {
         "oneOf": [
-            _string("A CITATION.cff to take metadata from.", pattern=r"\.cff$"),
-            {"type": "array", "items": _string("A CITATION.cff.", pattern=r"\.cff$")},
+            _string("A CITATION.cff, codemeta.json or .zenodo.json to take metadata from.", pattern=source),
+            {
+                "type": "array",
+                "items": _string("A CITATION.cff, codemeta.json or .zenodo.json.", pattern=source),
+            },
         ],
         "description": "Files whose metadata fill in the fields zenodo.yaml does not give "
-        "(the first file first); zenodo.yaml's own fields override them. `zsync render "
-        "--explain` shows where each field came from.",
+        "(a field is taken from the first file that has it); zenodo.yaml's own fields override them. "
+        "`zsync render --explain` shows where each field came from.",
     }
 
 
@@ -554,8 +579,18 @@ def build_schema() -> Schema:
                 "custom_fields": _custom_fields(),
                 **_communities(),
             },
-            required=["endpoint", "metadata"],
+            required=["endpoint"],
         ),
+        **_metadata_required(),
+    }
+
+
+def _metadata_required() -> Schema:
+    """Without metadata_from, metadata and its required fields are zenodo.yaml's to give; with it, a
+    source may give any of them (zsync validate reports what none gives)."""
+    return {
+        "if": {"not": {"required": ["metadata_from"]}},
+        "then": {"required": ["metadata"], "properties": {"metadata": {"required": _REQUIRED_METADATA}}},
     }
 
 

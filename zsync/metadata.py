@@ -21,6 +21,7 @@ from typing import Any
 from zsync.errors import ConfigError, Problem
 from zsync.lazyre import Lazy
 from zsync.models import (
+    Access,
     Affiliation,
     Award,
     Config,
@@ -41,9 +42,11 @@ __all__ = [
     "FieldChange",
     "claimed_fields",
     "diff_owned",
+    "effective_access",
     "merge_unowned",
     "normalize_html",
     "owned_view",
+    "render_access",
     "render_description",
     "render_document",
     "unowned_metadata",
@@ -67,6 +70,8 @@ OWNED_FIELDS: tuple[str, ...] = (
     "custom_fields.code:codeRepository",
     "access.record",
     "access.files",
+    "access.embargo.until",
+    "access.embargo.reason",
     "files.default_preview",
 )
 
@@ -95,16 +100,22 @@ _NOTES_FIELD = "additional_descriptions"
 
 
 def render_document(
-    config: Config, *, publication_date: str | None = None, default_preview: bool = True
+    config: Config,
+    *,
+    publication_date: str | None = None,
+    default_preview: bool = True,
+    today: str | None = None,
 ) -> dict[str, Any]:
     """The draft document for `config`: `{"metadata", "access", "files", "custom_fields"}`.
 
     Optional fields that are absent are left out rather than sent as null or empty, because the
     schema rejects empty strings for several of them (copyright, description).
-    `publication_date` is the caller's decision; None leaves it out.
+    `publication_date` is the caller's decision unless the config gives `metadata.publication_date`;
+    None leaves it out.
     `default_preview=False` leaves `files.default_preview` out: the server refuses a PUT whose
     default preview is not yet a file of the draft ('No file with key ...'), so a PUT that precedes
-    the uploads must not name one.
+    the uploads must not name one. `today` (a UTC ISO date) decides whether an embargo is sent as
+    active (see `render_access`).
     """
     metadata = _render_metadata(config, publication_date)
     keys = list(config.file_keys)
@@ -117,10 +128,42 @@ def render_document(
     custom_fields.update((key, _as_json(value)) for key, value in config.custom_fields.items())
     return {
         "metadata": metadata,
-        "access": {"record": config.access.record, "files": config.access.files},
+        "access": render_access(config.access, today),
         "files": files,
         "custom_fields": custom_fields,
     }
+
+
+def render_access(access: Access, today: str | None = None) -> dict[str, Any]:
+    """`access` as sent. An embargo is active while its date is after `today` (a UTC ISO date; None:
+    taken as after). From that date on it is sent as Zenodo's daily task leaves a lifted one
+    (invenio-rdm-records `RecordAccess.lift_embargo`): inactive, the files public. InvenioRDM's
+    EmbargoSchema refuses both an active embargo whose date has come and an inactive one whose date
+    is ahead, so the date alone decides."""
+    sent: dict[str, Any] = {"record": access.record, "files": access.files}
+    embargo = access.embargo
+    if embargo is None:
+        return sent
+    active = today is None or embargo.until > today
+    sent["embargo"] = {"active": active, "until": embargo.until}
+    if embargo.reason:
+        sent["embargo"]["reason"] = embargo.reason
+    if not active:
+        sent["files"] = "public"
+    return sent
+
+
+def effective_access(access: Mapping[str, Any], today: str) -> Mapping[str, Any]:
+    """A server's `access` as it is once Zenodo's daily task (`update_expired_embargos`, 00:02 UTC)
+    has run on `today`: an embargo still marked active whose date has come reads as lifted (inactive,
+    record and files public). Comparing with this, zsync neither fights the lift nor races it."""
+    embargo = access.get("embargo")
+    if not isinstance(embargo, Mapping) or embargo.get("active") is not True:
+        return access
+    until = embargo.get("until")
+    if not isinstance(until, str) or until[:10] > today:
+        return access
+    return {**access, "record": "public", "files": "public", "embargo": {**embargo, "active": False}}
 
 
 def _as_json(value: Any) -> Any:
@@ -136,7 +179,7 @@ def _render_metadata(config: Config, publication_date: str | None) -> dict[str, 
     md = config.metadata
     metadata: dict[str, Any] = {"resource_type": {"id": md.resource_type}, "title": md.title}
     if publication_date is not None:
-        metadata["publication_date"] = publication_date
+        metadata["publication_date"] = md.publication_date or publication_date
     metadata["creators"] = [_render_creator(c) for c in md.creators]
     if config.path_readme is not None:
         description = render_description(config.path_readme)
@@ -728,9 +771,18 @@ def owned_view(
     if access is not None:
         view["access.record"] = _plain(access.get("record"))
         view["access.files"] = _plain(access.get("files"))
+        view["access.embargo.until"], view["access.embargo.reason"] = _embargo_view(access.get("embargo"))
     if files is not None:
         view["files.default_preview"] = _plain(files.get("default_preview"))
     return view
+
+
+def _embargo_view(embargo: Any) -> tuple[str | None, str | None]:
+    """(until, reason) of an active embargo; a lifted one (inactive) is no embargo any more."""
+    if not isinstance(embargo, Mapping) or embargo.get("active") is not True:
+        return None, None
+    until = _plain(embargo.get("until"))
+    return (until[:10] if until else None), _plain(embargo.get("reason"))
 
 
 def _as_view(value: Mapping[str, Any], *, with_files: bool, optional: Iterable[str] = ()) -> dict[str, Any]:

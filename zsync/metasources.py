@@ -11,13 +11,22 @@ warning (`Walker.warnings`), never dropped silently.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
-from zsync import citation, vocabulary
+from zsync import citation, metajson
 from zsync.errors import Problem
 from zsync.loader.nodes import Built, DocumentError, Node
 from zsync.loader.walk import Walker
 from zsync.models import Config
+from zsync.sourcefields import (
+    Derived,
+    Implied,
+    Reading,
+    add_related,
+    html_paragraphs,
+    license_ids,
+    related_list,
+)
 
 KEY = "metadata_from"
 
@@ -30,7 +39,6 @@ _CFF_NOT_SENT = {
     "repository-artifact": "only repository-code is sent (as code_repository)",
     "url": "Zenodo has no landing-page field; add it to metadata.related in zenodo.yaml",
     "license-url": "Zenodo takes licence ids only",
-    "date-released": "zsync decides the publication date (today, or the published record's date)",
 }
 _PERSON_NOT_SENT = (
     "address",
@@ -46,17 +54,13 @@ _PERSON_NOT_SENT = (
 )
 
 
-class Derived(NamedTuple):
-    """A source read: its fields by config path (each a node with its line), and what it lacks."""
-
-    label: str
-    fields: dict[str, Node]
-    warnings: list[Problem]
-
-
 def kind_of(name: str) -> str | None:
-    """The kind of a metadata source by its file name: "cff", or None when zsync cannot read it."""
-    return "cff" if name.lower().endswith(".cff") else None
+    """The kind of a metadata source by its file name ("cff", "codemeta", "zenodo-json"), or None
+    when zsync cannot read it."""
+    base = Path(name).name
+    if base.lower().endswith(".cff"):
+        return "cff"
+    return {"codemeta.json": "codemeta", ".zenodo.json": "zenodo-json"}.get(base)
 
 
 def _entries(node: Node) -> dict[str, tuple[Node, Node]]:
@@ -96,16 +100,23 @@ def _read(walk: Walker, name: str, line: int) -> Derived | None:
     except (OSError, UnicodeDecodeError) as exc:
         walk.add(KEY, line, f"cannot read {name}: {exc}")
         return None
-    from zsync.loader import fromyaml  # here: the config table and the schema generator never load yaml
-
+    kind = kind_of(name)
     try:
-        root = fromyaml.compose(text)
+        root = _compose(text, kind)
     except DocumentError as exc:
         walk.problems.append(Problem(label, exc.line, "", exc.message))
         return None
     if root is None:
         walk.problems.append(Problem(label, None, "", "the file is empty"))
         return None
+    if kind != "cff":
+        found = (
+            metajson.from_codemeta(root, label)
+            if kind == "codemeta"
+            else metajson.from_zenodo_json(root, label)
+        )
+        walk.problems.extend(found.problems)
+        return None if found.problems else found
     problems = citation.validate(root, label)
     if problems:
         walk.problems.extend(problems)
@@ -113,17 +124,24 @@ def _read(walk: Walker, name: str, line: int) -> Derived | None:
     return from_cff(root, label)
 
 
+def _compose(text: str, kind: str | None) -> Node | None:
+    # Imported here: the config table and the schema generator never load yaml.
+    from zsync.loader import fromjson, fromyaml
+
+    return fromyaml.compose(text) if kind == "cff" else fromjson.compose(text)
+
+
+# The mappings of zenodo.yaml a source fills in key by key; a source's other fields are top-level keys.
+_SECTIONS = ("metadata", "custom_fields")
+
+
 def _merged(root: Node, top: dict[str, tuple[Node, Node]], derived: list[Derived], walk: Walker) -> Node:
     """The config's root with each derived field its own mapping lacks (first source first)."""
-    own_metadata = _entries(top["metadata"][1]) if "metadata" in top else {}
     chosen: dict[str, tuple[str, Node]] = {}
     for source in derived:
         walk.warnings.extend(source.warnings)
         for path, node in source.fields.items():
-            key = path.removeprefix("metadata.")
-            own = own_metadata.get(key) if path.startswith("metadata.") else top.get(path)
-            if path == "metadata.description" and own is None:  # a readme is the description too
-                own = top.get("path_readme") or _argument(walk)
+            own = _own(top, path, walk)
             if own is not None:
                 walk.overridden.setdefault(path, (source.label, node.line))
                 _conflict(walk, path, own[1], node, source.label)
@@ -131,21 +149,34 @@ def _merged(root: Node, top: dict[str, tuple[Node, Node]], derived: list[Derived
                 chosen[path] = (source.label, node)
     for path, (label, node) in chosen.items():
         walk.origins[path] = (label, node.line)
-    metadata_line = top["metadata"][0].line if "metadata" in top else top[KEY][0].line
-    metadata_pairs = list(top["metadata"][1].pairs()) if "metadata" in top else []
-    metadata_pairs += [
-        (Built("scalar", node.line, path.removeprefix("metadata.")), node)
-        for path, (_, node) in chosen.items()
-        if path.startswith("metadata.")
-    ]
-    pairs = [(k, v) for k, v in root.pairs() if citation.scalar_value(k) != "metadata"]
-    pairs.append(
-        (Built("scalar", metadata_line, "metadata"), Built("mapping", metadata_line, pairs=metadata_pairs))
-    )
+    pairs = [(k, v) for k, v in root.pairs() if citation.scalar_value(k) not in _SECTIONS]
+    for section in _SECTIONS:
+        added = [
+            (Built("scalar", node.line, path.removeprefix(f"{section}.")), node)
+            for path, (_, node) in chosen.items()
+            if path.startswith(f"{section}.")
+        ]
+        if added and section not in top and section != "metadata":  # all of it is the sources'
+            walk.origins.setdefault(section, walk.origins[f"{section}.{added[0][0].value()}"])
+        if section in top or added or section == "metadata":
+            line = top[section][0].line if section in top else top[KEY][0].line
+            mine: list[tuple[Node, Node]] = list(top[section][1].pairs()) if section in top else []
+            pairs.append((Built("scalar", line, section), Built("mapping", line, pairs=[*mine, *added])))
     pairs += [
         (Built("scalar", node.line, path), node) for path, (_, node) in chosen.items() if "." not in path
     ]
     return Built("mapping", root.line, pairs=pairs)
+
+
+def _own(top: dict[str, tuple[Node, Node]], path: str, walk: Walker) -> tuple[Node, Node] | None:
+    """zenodo.yaml's own entry for `path`, which a source's value then does not replace."""
+    section, _, key = path.partition(".")
+    own = _entries(top[section][1]).get(key) if key and section in top else top.get(path)
+    if own is None and path == "metadata.description":  # a readme is the description too
+        own = top.get("path_readme") or _argument(walk)
+    if own is None and path == "code_repository" and "custom_fields" in top:  # its other spelling
+        own = _entries(top["custom_fields"][1]).get("code_repository")
+    return own
 
 
 def _argument(walk: Walker) -> tuple[Node, Node] | None:
@@ -157,7 +188,7 @@ def _argument(walk: Walker) -> tuple[Node, Node] | None:
 def _conflict(walk: Walker, path: str, own: Node, node: Node, label: str) -> None:
     """A resource type that contradicts the source's is worth a warning (the other overrides are
     what zenodo.yaml is for, and `render --explain` shows them)."""
-    if path != "metadata.resource_type" or own.kind != "scalar" or isinstance(node, _DefaultType):
+    if path != "metadata.resource_type" or own.kind != "scalar" or isinstance(node, Implied):
         return
     mine, theirs = citation.scalar_value(own), citation.scalar_value(node)
     if mine != theirs:
@@ -175,38 +206,30 @@ def _conflict(walk: Walker, path: str, own: Node, node: Node, label: str) -> Non
 # --------------------------------------------------------------------------- CITATION.cff
 
 
-class _DefaultType(Built):
-    """The CFF type a file without `type:` has (software)."""
-
-    __slots__ = ()
-
-
 def from_cff(root: Node, label: str) -> Derived:
     """The fields a valid CITATION.cff gives, and a warning for each that Zenodo cannot take."""
     entries = _entries(root)
-    warnings: list[Problem] = []
-
-    def warn(line: int, field: str, message: str, hint: str | None = None) -> None:
-        warnings.append(Problem(label, line, field, message, hint))
+    reading = Reading(label)
+    warn = reading.warn
 
     fields = {path: entries[key][1] for key, path in _CFF_AS_IS.items() if key in entries}
     if "version" in entries:
         node = entries["version"][1]
         fields["metadata.version"] = Built("scalar", node.line, node.text())
     if "type" not in entries:  # CFF's default; zenodo.yaml's resource_type overrides it without a warning
-        fields["metadata.resource_type"] = _DefaultType("scalar", root.line, "software")
+        fields["metadata.resource_type"] = Implied("scalar", root.line, "software")
     if "abstract" in entries:
-        fields["metadata.description"] = _html(entries["abstract"][1])
+        fields["metadata.description"] = html_paragraphs(entries["abstract"][1])
     mapped = {
         "metadata.creators": _cff_authors(entries["authors"][1], warn),
-        "metadata.license": _cff_licenses(entries, warn),
+        "metadata.license": _cff_licenses(entries, reading),
         "metadata.related": _cff_related(entries, warn),
     }
     fields.update((path, node) for path, node in mapped.items() if node is not None)
     for key, (key_node, _) in entries.items():
         if key in _CFF_NOT_SENT:
             warn(key_node.line, key, "is not sent to Zenodo", _CFF_NOT_SENT[key])
-    return Derived(label, fields, warnings)
+    return reading.derived(fields)
 
 
 # CFF keys whose values zenodo.yaml takes as they are written.
@@ -215,16 +238,8 @@ _CFF_AS_IS = {
     "keywords": "metadata.keywords",
     "type": "metadata.resource_type",
     "repository-code": "code_repository",
+    "date-released": "metadata.publication_date",
 }
-
-
-def _html(node: Node) -> Node:
-    """Plain text as HTML paragraphs (a description is HTML on Zenodo)."""
-    import html  # here: its entity table costs every `zsync validate` without a CITATION.cff
-
-    text = str(citation.scalar_value(node))
-    paragraphs = [" ".join(part.split()) for part in text.split("\n\n") if part.strip()]
-    return Built("scalar", node.line, "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs))
 
 
 def _cff_authors(node: Node, warn: _Warn) -> Node | None:
@@ -277,24 +292,12 @@ def _cff_person(entries: dict[str, tuple[Node, Node]]) -> dict[str, Node]:
     return out
 
 
-def _cff_licenses(entries: dict[str, tuple[Node, Node]], warn: _Warn) -> Node | None:
+def _cff_licenses(entries: dict[str, tuple[Node, Node]], reading: Reading) -> Node | None:
     if "license" not in entries:
         return None
     node = entries["license"][1]
     items = node.items() if node.kind == "sequence" else [node]
-    known = []
-    for item in items:
-        spdx = str(citation.scalar_value(item))
-        if spdx.lower() in vocabulary.license_ids():
-            known.append(Built("scalar", item.line, spdx.lower()))
-        else:
-            warn(
-                item.line,
-                "license",
-                f"{spdx!r} is not in Zenodo's licence list: not sent",
-                "give license in zenodo.yaml",
-            )
-    return Built("sequence", node.line, items=known) if known else None
+    return license_ids([(item, str(citation.scalar_value(item))) for item in items], "license", reading)
 
 
 _ZENODO_SCHEMES = {"doi": "doi", "url": "url"}
@@ -306,11 +309,7 @@ def _cff_related(entries: dict[str, tuple[Node, Node]], warn: _Warn) -> Node | N
     found: dict[str, Node] = {}
 
     def add(scheme: str, node: Node, relation: str) -> None:
-        value = str(citation.scalar_value(node))
-        if value.lower() not in found:
-            found[value.lower()] = Built.of(
-                {"scheme": scheme, "identifier": value, "relation_type": relation}, node.line
-            )
+        add_related(found, scheme, str(citation.scalar_value(node)), relation, node.line)
 
     if "doi" in entries:
         add("doi", entries["doi"][1], "isidenticalto")
@@ -332,9 +331,7 @@ def _cff_related(entries: dict[str, tuple[Node, Node]], warn: _Warn) -> Node | N
             warn(item.line, field, "has neither doi nor url: not sent as a related identifier")
         else:
             add("doi" if "doi" in own else "url", target[1], relation)
-    return (
-        Built("sequence", min(n.line for n in found.values()), items=list(found.values())) if found else None
-    )
+    return related_list(found)
 
 
 class _Warn(Protocol):
@@ -358,5 +355,6 @@ def explain(config: Config, paths: list[str]) -> list[str]:
         else:
             continue
         rows.append((path, where))
+    rows += [(path, f"{file}:{line}") for path, (file, line) in config.origins.items() if path not in paths]
     width = max((len(path) for path, _ in rows), default=0)
     return [f"{path.ljust(width)}  {where}" for path, where in rows]

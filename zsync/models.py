@@ -70,9 +70,19 @@ class Funding:
 
 
 @dataclass(frozen=True)
+class Embargo:
+    """`access.embargo`: the files stay restricted until `until` (an ISO date, UTC), then Zenodo's
+    daily task makes them public."""
+
+    until: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Access:
     record: Literal["public", "restricted"] = "public"
     files: Literal["public", "restricted"] = "public"
+    embargo: Embargo | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,8 @@ class Metadata:
     contributors: tuple[Creator, ...] | None = None
     references: tuple[Reference, ...] | None = None
     notes: tuple[str, ...] | None = None
+    # The record's publication date (`date-released` of a CITATION.cff, ...); None: zsync decides it.
+    publication_date: str | None = None
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,13 @@ run stopped anywhere leaves a state the next plan completes, never a stale file 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
-from zsync.errors import SyncError
-from zsync.metadata import diff_owned, render_document, unowned_metadata
+from zsync.errors import ConfigError, Problem, SyncError
+from zsync.metadata import diff_owned, effective_access, render_document, unowned_metadata
 from zsync.models import Config, FieldChange, LocalFile, RemoteFile, RemoteRecord, change_verb
 from zsync.reviews import CommunityState, CommunityStatus
 from zsync.units import counted, format_size
@@ -327,7 +328,8 @@ class Plan:
 
     `status` is what the run reports once every step ran. `metadata_changes` are the owned fields
     whose remote value differs; `unchanged` the local files already on Zenodo; `warnings` facts about
-    the remote state worth telling before anything runs.
+    the remote state worth telling before anything runs; `notes` facts a person planning wants to
+    see whether or not anything changes (when an embargo lifts).
     """
 
     record_action: RecordAction
@@ -340,6 +342,7 @@ class Plan:
     unchanged: tuple[LocalFile, ...] = ()
     warnings: tuple[str, ...] = ()
     communities: tuple[CommunityStatus, ...] = ()  # see zsync.communityplan
+    notes: tuple[str, ...] = ()
 
     @property
     def uploads(self) -> tuple[UploadFile, ...]:
@@ -439,7 +442,31 @@ class _Context:
         return self.config.metadata.version
 
     def desired(self, publication_date: str) -> dict[str, Any]:
-        return render_document(self.config, publication_date=publication_date)
+        return render_document(self.config, publication_date=publication_date, today=self.today)
+
+    def document_of(self, remote: RemoteRecord) -> dict[str, Any]:
+        """The parts of a server record `diff_owned` compares. On a published record an embargo
+        whose date has come reads as lifted, whether or not Zenodo's daily task has run yet. A draft
+        is compared as it is: the task lifts no new draft, nor an edit draft whose access differs
+        from its record's, and publishing a stale active embargo is refused, so zsync lifts it."""
+        files = {"default_preview": remote.default_preview} if remote.has_files_block else None
+        access = remote.access if remote.is_draft else effective_access(remote.access, self.today)
+        document: dict[str, Any] = {
+            "metadata": remote.metadata,
+            "custom_fields": remote.custom_fields,
+            "access": access,
+        }
+        if files is not None:
+            document["files"] = files
+        return document
+
+    def changes(self, desired: Mapping[str, Any], remote: RemoteRecord) -> tuple[FieldChange, ...]:
+        """The owned fields that differ, and the publication date when the config gives one."""
+        found = diff_owned(desired, self.document_of(remote))
+        mine, theirs = self.config.metadata.publication_date, remote.metadata.get("publication_date")
+        if mine is not None and mine != theirs:
+            found.append(FieldChange("metadata.publication_date", theirs, mine))
+        return tuple(found)
 
     def order(self, published: str | None) -> int:
         """How the local version compares with `published`; an explicit version follows one that
@@ -465,6 +492,7 @@ def compute_plan(
     lower than the published one, or a next-version draft whose version is not above the published one.
     """
     ctx = _Context(config, tuple(local_files), state, today, options)
+    notes = check_embargo(config, state.record or state.draft, today)
     if state.record is not None:
         plan = _plan_published(ctx, state.record)
     elif state.draft is not None:
@@ -474,7 +502,39 @@ def compute_plan(
     if state.followed:
         first = WriteRecordId(state.followed, "the id file named an older version")
         plan = replace(plan, steps=(first, *plan.steps))
-    return plan
+    return replace(plan, notes=notes)
+
+
+def check_embargo(config: Config, remote: RemoteRecord | None, today: str) -> tuple[str, ...]:
+    """When the config's embargo lifts, as a note; a ConfigError for one whose date has come on a
+    record that does not have it (Zenodo refuses an active embargo in the past, and a date typed a
+    year early must not make the files public). An embargo the record has, ended, is Zenodo's to
+    lift (its daily task makes the files public), and zsync follows."""
+    embargo = config.access.embargo
+    if embargo is None:
+        return ()
+    days = (dt.date.fromisoformat(embargo.until) - dt.date.fromisoformat(today)).days
+    if days > 0:
+        lifts = f"{embargo.until} (in {counted(days, 'day')})"
+        return (f"access: the files are embargoed until {lifts}, then public",)
+    had = remote.access.get("embargo") if remote is not None else None
+    if isinstance(had, Mapping) and str(had.get("until") or "")[:10] == embargo.until:
+        now = "Zenodo's daily task makes the files public" if had.get("active") else "the files are public"
+        return (f"access: the embargo ended on {embargo.until}; {now}",)
+    field_path = "access.embargo.until"
+    raise ConfigError(
+        [
+            Problem(
+                str(config.source),
+                config.line_of(field_path),
+                field_path,
+                f"{embargo.until} is not in the future (today is {today}, UTC) and "
+                + ("the record does not have this embargo" if remote is not None else "the record is new")
+                + ": Zenodo refuses an embargo that has ended",
+                "write a later date, or remove the embargo to publish the files openly",
+            )
+        ]
+    )
 
 
 def _publish_step(ctx: _Context) -> tuple[Step, ...]:
@@ -504,8 +564,11 @@ def _plan_create(ctx: _Context) -> Plan:
 
 
 def _publication_date(ctx: _Context, draft: RemoteRecord) -> str:
-    """A draft keeps the date of its first sync until zsync publishes it (then: today)."""
+    """The config's `metadata.publication_date`; else a draft keeps the date of its first sync until
+    zsync publishes it (then: today)."""
     kept = draft.metadata.get("publication_date")
+    if ctx.config.metadata.publication_date is not None:
+        return ctx.config.metadata.publication_date
     if ctx.options.publish or not isinstance(kept, str):
         return ctx.today
     return kept
@@ -523,7 +586,7 @@ def _plan_draft(ctx: _Context, draft: RemoteRecord) -> Plan:
             remote_files = state.previous.files
     date = _publication_date(ctx, draft)
     desired = ctx.desired(date)
-    changes = diff_owned(desired, _document_of(draft))
+    changes = diff_owned(desired, ctx.document_of(draft))
     if draft.metadata.get("publication_date") != date:
         changes.append(FieldChange("metadata.publication_date", draft.metadata.get("publication_date"), date))
     actions = diff_files(ctx.local, remote_files)
@@ -631,7 +694,7 @@ def _plan_published(ctx: _Context, record: RemoteRecord) -> Plan:
     # A published record keeps its publication date, whatever day it is edited on.
     kept = record.metadata.get("publication_date")
     desired = ctx.desired(kept if isinstance(kept, str) else ctx.today)
-    changes = tuple(diff_owned(desired, _document_of(record)))
+    changes = ctx.changes(desired, record)
     draft = ctx.state.draft
     if draft is not None:
         return _plan_open_edit(ctx, record, draft, desired, changes)
@@ -656,7 +719,7 @@ def _plan_open_edit(
 ) -> Plan:
     """An edit draft is open (someone pressed Edit on the web, or a zsync run stopped mid-edit)."""
     kept = _kept(diff_files(ctx.local, record.files))
-    draft_changes = tuple(diff_owned(desired, _document_of(draft)))
+    draft_changes = ctx.changes(desired, draft)
     ours_only = unowned_metadata(draft, desired) == unowned_metadata(record, desired)
     changes = record_changes or draft_changes
     if not changes:
@@ -690,7 +753,7 @@ def _plan_new_version(ctx: _Context, record: RemoteRecord) -> Plan:
     """Published, local version greater: open the next version, import the files, change what differs."""
     desired = ctx.desired(ctx.today)  # a new version is published on its own date
     actions = diff_files(ctx.local, record.files)
-    changes = tuple(diff_owned(desired, _document_of(record)))
+    changes = tuple(diff_owned(desired, ctx.document_of(record)))
     steps: list[Step] = [NewVersion(record.id, record.version), WriteRecordId(None, "a new version")]
     if ctx.options.reserve_doi:
         steps.append(ReserveDoi())
@@ -707,19 +770,6 @@ def _plan_new_version(ctx: _Context, record: RemoteRecord) -> Plan:
         changes,
         _kept(actions),
     )
-
-
-def _document_of(remote: RemoteRecord) -> dict[str, Any]:
-    """The parts of a server record `diff_owned` compares."""
-    files = {"default_preview": remote.default_preview} if remote.has_files_block else None
-    document: dict[str, Any] = {
-        "metadata": remote.metadata,
-        "custom_fields": remote.custom_fields,
-        "access": remote.access,
-    }
-    if files is not None:
-        document["files"] = files
-    return document
 
 
 def _kept(actions: Sequence[FileAction]) -> tuple[LocalFile, ...]:
@@ -772,5 +822,6 @@ def plan_as_dict(plan: Plan) -> Mapping[str, Any]:
         "metadata_changes": [{"field": c.field, "old": c.old, "new": c.new} for c in plan.metadata_changes],
         "bytes_to_upload": plan.bytes_to_upload,
         "warnings": list(plan.warnings),
+        "notes": list(plan.notes),
         "communities": [dataclasses.asdict(c) for c in plan.communities],
     }

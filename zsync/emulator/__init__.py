@@ -13,6 +13,7 @@ share the client's mistakes.
         emu.faults = Faults(p_503=0.2, seed=1)           # reproducible failures, logged as `fault`
         emu.rate_limit = RateLimit(limit=100, window_s=60, enforce=True)
         emu.publish(record_id); emu.delete_record(record_id)
+        emu.set_clock("2027-07-01T00:05:00+00:00"); emu.lift_embargoes()   # Zenodo's daily task
         emu.request_log, emu.mutating_requests(), emu.records, emu.drafts, emu.draft_files(record_id)
 
 Admin HTTP routes (no token; never faulted, rate-limited or logged), for subprocess and container use:
@@ -22,6 +23,8 @@ Admin HTTP routes (no token; never faulted, rate-limited or logged), for subproc
     POST /api/_emulator/communities {"slug", "title", "review_policy", "new_version_review"}
     POST /api/_emulator/requests/{id}/accept | decline | expire {"comment": ...}; GET .../requests
     POST /api/_emulator/links/{id}/expire; GET /api/_emulator/links
+    GET|PUT /api/_emulator/clock {"now": "2027-07-01T00:05:00+00:00"} (the calendar embargoes follow)
+    POST /api/_emulator/tasks/update_expired_embargos (lift the embargoes whose date has come)
 
 Command line: `python -m zsync.emulator [--port N] [--data DIR] [--token T ...]`, also `zsync emulator`;
 the default token is "emulator-token". Vocabularies (licences, resource and relation types, and

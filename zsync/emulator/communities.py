@@ -344,7 +344,7 @@ class Communities:
             request = self.review(user, record_id)
             if request is None:
                 raise ApiError(404, "Review for draft not found")
-            errors = publish_errors(draft.metadata, draft.access)
+            errors = publish_errors(draft.metadata, draft.access, self.store.utc_now())
             pending = [key for key, entry in draft.files.items() if entry.status != "completed"]
             if not draft.files or pending:
                 errors.append({"field": "files.enabled", "messages": ["Missing uploaded files."]})

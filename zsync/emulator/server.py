@@ -9,6 +9,7 @@ rate-limited or logged.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -54,7 +55,8 @@ class Faults:
 
     A request draws one number for 429/500/502/503/504 (in that order of the thresholds); uploads
     may then reset mid-stream (`p_reset_upload`), and a publish may succeed and still answer 504
-    (`p_publish_504_after_success`). `latency_s` delays every API answer. `reserve_doi_blank`: a DOI
+    (`p_publish_504_after_success`), and so may a create (`p_create_504_after_success`: the draft
+    exists, the client never learns its id). `latency_s` delays every API answer. `reserve_doi_blank`: a DOI
     reservation answers 201 with `pids.doi` holding no identifier (an instance that mints at publish).
     `upload_bytes_per_s` (0: no limit) reads file content no faster than that, as a slow link would:
     the client's socket buffers fill and its writes block, which an honest progress line must show.
@@ -69,6 +71,7 @@ class Faults:
     p_reset_upload: float = 0.0
     latency_s: float = 0.0
     p_publish_504_after_success: float = 0.0
+    p_create_504_after_success: float = 0.0
     upload_bytes_per_s: float = 0.0
     reserve_doi_blank: bool = False
     seed: int | None = None
@@ -136,6 +139,7 @@ class _Call:
     body: Any = None
     query: dict[str, list[str]] = field(default_factory=dict)
     publish_504: bool = False
+    create_504: bool = False
     reset_upload: bool = False
 
 
@@ -386,7 +390,7 @@ class _Handler(BaseHTTPRequestHandler):
         if over:
             self._reply_error(ApiError(429, "Too many requests."), drain=True)
             return None
-        draw_status, draw_upload, draw_publish, latency = emu._draw()
+        draw_status, draw_upload, draw_publish, draw_create, latency = emu._draw()
         if latency:
             time.sleep(latency)
         if draw_status is not None:
@@ -430,6 +434,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if call.body is _INVALID:
                     return None
             call.publish_504 = name in ("publish", "submit_review", "add_communities") and draw_publish
+            call.create_504 = name == "create" and draw_create
             call.reset_upload = name == "upload" and draw_upload
             try:
                 route: Callable[[Emulator, _Call], _Reply | None] = getattr(_Routes, name, None) or getattr(
@@ -597,6 +602,12 @@ class _Handler(BaseHTTPRequestHandler):
             if method == "PUT":
                 emu.index_delay_s = float(body["delay_s"])
             return {"delay_s": emu.index_delay_s}
+        if parts == ["clock"] and method in ("GET", "PUT"):
+            if method == "PUT":
+                emu.set_clock(str(body.get("now", "")))
+            return {"now": emu.now.isoformat()}
+        if parts == ["tasks", "update_expired_embargos"] and method == "POST":
+            return {"lifted": emu.lift_embargoes()}
         if parts == ["log"] and method == "GET":
             return [dataclasses.asdict(entry) for entry in emu.request_log]
         if parts == ["log"] and method == "DELETE":
@@ -782,6 +793,8 @@ class _Routes:
         if not isinstance(call.body, dict):
             raise ApiError(400, "The request body must be a JSON object.")
         draft, errors = emu._store.create_draft(user, call.body)
+        if call.create_504:
+            return _gave_up_after_success("create")
         return _Routes._doc(emu, call, 201, draft, draft=True, errors=errors)
 
     @staticmethod
@@ -1109,8 +1122,9 @@ class Emulator:
     def index_delay_s(self, delay_s: float) -> None:
         self._store.index_delay_s = delay_s
 
-    def _draw(self) -> tuple[int | None, bool, bool, float]:
-        """Fault choice for one request: (status to fake, reset an upload, 504 after publish, latency)."""
+    def _draw(self) -> tuple[int | None, bool, bool, bool, float]:
+        """Fault choice for one request: (status to fake, reset an upload, 504 after publish, 504
+        after create, latency). The two 504s share one draw, so a seed's other faults stay put."""
         with self._rng_lock:
             faults = self._faults
             draws = (self._rng.random(), self._rng.random(), self._rng.random())
@@ -1131,6 +1145,7 @@ class Emulator:
             status,
             draws[1] < faults.p_reset_upload,
             draws[2] < faults.p_publish_504_after_success,
+            draws[2] < faults.p_create_504_after_success,
             faults.latency_s,
         )
 
@@ -1192,6 +1207,27 @@ class Emulator:
     def delete_record(self, record_id: str, reason: str = "spam") -> None:
         """Delete a published record as Zenodo's staff do: it answers 410 with a tombstone."""
         self._store.delete_record(record_id, reason)
+
+    @property
+    def now(self) -> dt.datetime:
+        """The emulator's time (UTC), by which it judges and lifts embargoes."""
+        return self._store.utc_now()
+
+    def set_clock(self, when: dt.datetime | str) -> dt.datetime:
+        """Move the emulator's calendar (embargoes only) to `when` (aware, or ISO with an offset); the
+        time then runs on from there. Returns the new time."""
+        try:
+            moment = dt.datetime.fromisoformat(when) if isinstance(when, str) else when
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            raise ApiError(400, "The time needs a UTC offset, e.g. 2027-07-01T00:05:00+00:00.")
+        self._store.time_offset = moment - dt.datetime.now(dt.UTC)
+        return self.now
+
+    def lift_embargoes(self) -> list[str]:
+        """Run Zenodo's daily embargo task (update_expired_embargos) now; the record ids lifted."""
+        return self._store.lift_expired_embargoes()
 
     def mark_external_doi(self, record_id: str) -> None:
         """Give a published record an external DOI: it can no longer be versioned (403)."""

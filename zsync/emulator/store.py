@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from zsync.emulator import access as embargo_access
 from zsync.emulator.validation import Vocabularies, check_document, publish_errors
 
 DOI_PREFIX = "10.5072/zenodo."
@@ -165,6 +166,8 @@ class Store:
         self.html_base = ""
         self.index_delay_s = 0.0
         self.clock = clock
+        # How far the emulator's calendar is ahead of the real one (embargoes; see `utc_now`).
+        self.time_offset = dt.timedelta()
         self.parents: dict[str, Parent] = {}
         self.drafts: dict[str, Version] = {}
         self.records: dict[str, Version] = {}
@@ -198,6 +201,31 @@ class Store:
             tmp = self.root / "state.json.tmp"
             tmp.write_text(json.dumps(data), "utf-8")
             os.replace(tmp, self.root / "state.json")
+
+    def utc_now(self) -> dt.datetime:
+        """The time embargoes are judged by: the real UTC time plus `time_offset`."""
+        return dt.datetime.now(dt.UTC) + self.time_offset
+
+    def lift_expired_embargoes(self) -> list[str]:
+        """invenio-rdm-records' update_expired_embargos task: each published record whose embargo
+        is active with its date today or earlier is lifted, and so is its open draft when that has
+        the record's access (RDMRecordService.lift_embargo); the ids lifted."""
+        with self.lock:
+            now = self.utc_now()
+            lifted = []
+            for rid, record in self.records.items():
+                if record.deleted or not embargo_access.is_expired(record.access, now.date().isoformat()):
+                    continue
+                draft = self.drafts.get(rid)
+                assert record.access is not None
+                if draft is not None and draft.access == record.access and draft.access is not None:
+                    embargo_access.lift(draft.access, now)
+                    self._touch(draft)
+                if embargo_access.lift(record.access, now):
+                    self._touch(record)
+                    lifted.append(rid)
+                    self._changed(rid)
+            return lifted
 
     def _hit(self, rid: str) -> Version | None:
         if rid in self.drafts:
@@ -261,7 +289,7 @@ class Store:
     # ------------------------------------------------------------------ drafts
 
     def _apply_body(self, version: Version, body: dict[str, Any]) -> list[dict[str, Any]]:
-        checked = check_document(body, self.vocab)
+        checked = check_document(body, self.vocab, self.utc_now())
         if checked.vocabulary_errors:
             raise ApiError(400, "A validation error occurred.", errors=checked.vocabulary_errors)
         version.metadata = checked.metadata
@@ -361,7 +389,7 @@ class Store:
     def publish(self, user: str | None, rid: str, *, admin: bool = False) -> Version:
         with self.lock:
             draft = self._draft(self.drafts[rid].owner if admin and rid in self.drafts else user, rid)
-            errors = publish_errors(draft.metadata, draft.access)
+            errors = publish_errors(draft.metadata, draft.access, self.utc_now())
             if not draft.files_options.get("enabled", True):
                 errors.append(
                     {"field": "files.enabled", "messages": ["Metadata-only records are not allowed."]}
@@ -763,11 +791,12 @@ class Store:
     def rdm_document(self, version: Version, *, draft: bool, ui: bool = True) -> dict[str, Any]:
         """The InvenioRDM JSON (`application/vnd.inveniordm.v1+json`) of a draft or record."""
         with self.lock:
-            parent = self.parents[version.parent_id]
+            # A discarded new draft's concept is gone, but the lagging search still shows its hit.
+            parent = self.parents.get(version.parent_id) or Parent(id=version.parent_id, owner=version.owner)
             published = [v for v in parent.versions if not self.records[v].deleted]
             access = copy.deepcopy(version.access) if version.access is not None else {}
-            access.setdefault("embargo", {"active": False, "reason": None})
-            access["status"] = "open" if access.get("files", "public") == "public" else "restricted"
+            access.setdefault("embargo", embargo_access.no_embargo())
+            access["status"] = embargo_access.status(access, has_files=bool(version.files))
             files = version.files.values()
             doc: dict[str, Any] = {
                 "id": version.id,

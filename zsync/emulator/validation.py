@@ -17,6 +17,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from zsync.emulator.access import check_access
+
 REQUIRED = "Missing data for required field."
 NOT_A_STRING = "Not a valid string."
 UNKNOWN_FIELD = "Unknown field."
@@ -132,8 +134,9 @@ class _Errors:
         return [{"field": name, "messages": messages} for name, messages in by_field.items()]
 
 
-def check_document(body: dict[str, Any], vocab: Vocabularies) -> Checked:
-    """Check a POST /records or PUT /records/{id}/draft body the way the server's schema loads it."""
+def check_document(body: dict[str, Any], vocab: Vocabularies, now: dt.datetime | None = None) -> Checked:
+    """Check a POST /records or PUT /records/{id}/draft body the way the server's schema loads it;
+    `now` (default: the real time, UTC) is what an embargo's date is compared with."""
     errors = _Errors()
     metadata_in = body.get("metadata", {})
     metadata: dict[str, Any] = {}
@@ -153,7 +156,7 @@ def check_document(body: dict[str, Any], vocab: Vocabularies) -> Checked:
 
     access: dict[str, Any] | None = None
     if "access" in body:
-        access = _check_access(body["access"], errors)
+        access = check_access(body["access"], errors, now or dt.datetime.now(dt.UTC))
     custom_fields = _check_custom_fields(body.get("custom_fields", {}), errors)
     return Checked(
         metadata=metadata,
@@ -470,18 +473,6 @@ _EXTRA_CHECKS = {
 }
 
 
-def _check_access(value: Any, errors: _Errors) -> dict[str, Any] | None:
-    if not isinstance(value, dict):
-        errors.add("access", "Invalid input type.")
-        return None
-    kept = dict(value)
-    for name in ("record", "files"):
-        if kept.get(name) not in ("public", "restricted"):
-            errors.add(f"access.{name}", "Invalid value. Must be one of: public, restricted.")
-            kept.pop(name, None)
-    return kept
-
-
 def _check_custom_fields(value: Any, errors: _Errors) -> dict[str, Any]:
     if not isinstance(value, dict):
         errors.add("custom_fields", "Invalid input type.")
@@ -534,9 +525,12 @@ def _check_nested(item: Any, path: str, allowed: frozenset[str], errors: _Errors
     return not unknown
 
 
-def publish_errors(metadata: dict[str, Any], access: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Errors a stored draft would meet at publication (its invalid parts were dropped at save)."""
-    checked = check_document({"metadata": metadata, "access": access or {}}, Vocabularies())
+def publish_errors(
+    metadata: dict[str, Any], access: dict[str, Any] | None, now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """Errors a stored draft would meet at publication (its invalid parts were dropped at save; an
+    embargo whose date has come since it was saved fails now)."""
+    checked = check_document({"metadata": metadata, "access": access or {}}, Vocabularies(), now)
     errors = checked.errors
     if access is None:
         errors.append({"field": "access", "messages": [REQUIRED]})
