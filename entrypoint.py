@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from zsync import github, safetext
+from zsync import cancel, github, safetext
 from zsync.errors import ZsyncError
 from zsync.report import configure_logging
 
@@ -36,18 +36,19 @@ def main(
     if args or env.get("GITHUB_ACTIONS") != "true":
         from zsync.cli import main as cli_main
 
-        return cli_main(args, env)
-    return run_action(env, stdout or sys.stdout)
+        return cli_main(None if argv is None else args, env)  # None: the process's own arguments
+    return run_action(env, stdout or sys.stdout, process=argv is None)
 
 
-def run_action(environ: Mapping[str, str], out: TextIO) -> int:
+def run_action(environ: Mapping[str, str], out: TextIO, *, process: bool = False) -> int:
     """The action: inputs in, outputs, summary and annotations out. Never raises for a ZsyncError.
 
     Everything goes to `out` through `zsync.safetext` (escaped); only zsync's own workflow commands
     pass through `safetext.command`."""
     out = safetext.wrap(out)
     try:
-        return _run_action(environ, out)
+        with cancel.handling_signals(restore=not process):  # the process's: kept to its exit
+            return _run_action(environ, out)
     finally:
         out.close()  # writes what the escaping held back; `out` itself stays open
 
@@ -74,6 +75,8 @@ def _run_action(environ: Mapping[str, str], out: TextIO) -> int:
         failure.config_file = inputs.config_file
         failure.config_path = inputs.config_path
         return _sync(environ, out, inputs, failure)
+    except cancel.Cancelled as stop:  # SIGINT or SIGTERM (a cancelled job, `docker stop`)
+        return failure.cancelled(stop)
     except ZsyncError as exc:
         return failure.report(exc)
     except Exception as exc:
@@ -100,6 +103,7 @@ def _sync(environ: Mapping[str, str], out: TextIO, inputs: github.ActionInputs, 
         dry_run=inputs.dry_run,
         reserve_doi=inputs.reserve_doi,
         submit_review=inputs.submit_review,
+        share_link=inputs.share_link,
         reporter=github.GitHubReporter(out),
         environ=environ,
         cwd=inputs.base,
@@ -121,7 +125,17 @@ def _sync(environ: Mapping[str, str], out: TextIO, inputs: github.ActionInputs, 
                 title="Validated only",
             ),
         )
-    outputs = github.outputs_of(result)
+    with cancel.deferred(then_stop=False):  # the sync is done: a signal now no longer stops it
+        return _report_done(out, inputs, result, committer)
+
+
+def _report_done(
+    out: TextIO, inputs: github.ActionInputs, result: SyncResult, committer: _RecordIdCommitter
+) -> int:
+    masks = github.share_masks(result)
+    for line in masks.splitlines() if masks else ():  # before any line that could show the URL
+        safetext.command(out, line)
+    outputs = github.outputs_of(result) | github.share_outputs(result)
     write_back_note = None
     if committer.write_backs:
         outputs["record-id-commit"] = committer.write_backs[-1].commit or ""
@@ -148,6 +162,7 @@ def _write_results(
             config_file=inputs.config_file,
             write_back=write_back_note,
             repository_url=inputs.repository_url,
+            share_url=inputs.share_url_in_summary,
         )
         _warn_if(out, github.write_summary(inputs.summary_path, summary))
     for key in ("status", "record-id", "doi", "html-url"):
@@ -223,6 +238,10 @@ class _Failure:
         except (ZsyncError, OSError, UnicodeDecodeError):
             return None
 
+    def last_record_id(self) -> str | None:
+        """The id this run wrote last, else the one on file."""
+        return self.written_ids[-1] if self.written_ids else self.record_id_on_file()
+
     @property
     def last_write_back(self) -> str | None:
         return self.write_back_notes[-1] if self.write_back_notes else None
@@ -242,7 +261,7 @@ class _Failure:
             safetext.command(self.out, scrub(line))
         if self.output_path:
             failed = {"status": "failed"}
-            record_id = self.written_ids[-1] if self.written_ids else self.record_id_on_file()
+            record_id = self.last_record_id()
             if record_id:
                 failed["record-id"] = record_id
             _warn_if(self.out, github.write_outputs(Path(self.output_path), failed))
@@ -252,6 +271,27 @@ class _Failure:
                 summary += "\n" + self.last_write_back + "\n"
             _warn_if(self.out, github.write_summary(Path(self.summary_path), scrub(summary)))
         return error.exit_code
+
+    def cancelled(self, stop: cancel.Cancelled) -> int:
+        """A run stopped by a signal: one line on stderr, `status=cancelled`, the summary of what was
+        done and what the next run does. A further signal ends the process at once."""
+        from zsync.cli import exit_at_once_on_signal
+
+        exit_at_once_on_signal()
+        print(safetext.escape(stop.line()), file=sys.stderr, flush=True)
+        if self.last_write_back:
+            print(self.last_write_back, file=self.out, flush=True)
+        point = stop.stopped
+        record_id = (point.record_id if point else None) or self.last_record_id()
+        if self.output_path:
+            outputs = {"status": "cancelled", **({"record-id": record_id} if record_id else {})}
+            _warn_if(self.out, github.write_outputs(Path(self.output_path), outputs))
+        if self.summary_path:
+            summary = github.render_cancelled_summary(stop, record_id=record_id)
+            if self.last_write_back:
+                summary += "\n" + self.last_write_back + "\n"
+            _warn_if(self.out, github.write_summary(Path(self.summary_path), summary))
+        return stop.exit_code
 
 
 def _warn_if(out: TextIO, warning: str | None) -> None:
@@ -270,6 +310,8 @@ def _scrubbed(text: str, secrets: tuple[str | None, ...]) -> str:
 if __name__ == "__main__":
     try:
         sys.exit(main())
+    except cancel.Cancelled as late:  # a second signal before the first one's report began
+        sys.exit(late.exit_code)
     except Exception as crash:
         # A bug outside the action's own handling: the type only (its text could quote a token).
         safetext.command(

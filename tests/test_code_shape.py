@@ -19,7 +19,7 @@ PACKAGE = ROOT / "zsync"
 # Lower layers may not import higher ones.
 LAYERS: dict[str, int] = {
     "zsync._version": 0, "zsync.errors": 0, "zsync.units": 0, "zsync.lazyre": 0, "zsync.safetext": 0,
-    "zsync.atomicwrite": 0,
+    "zsync.atomicwrite": 0, "zsync.cancel": 0,
     "zsync.models": 1, "zsync.reviews": 1, "zsync.identifiers": 1, "zsync.vocabulary": 1, "zsync.versions": 1,
     "zsync.globs": 1, "zsync.deadline": 1, "zsync.createnote": 1, "zsync.archives": 2, "zsync.serverids": 2,
     "zsync.loader": 2, "zsync.loader.nodes": 2, "zsync.loader.fromyaml": 2, "zsync.loader.walk": 2,
@@ -30,9 +30,9 @@ LAYERS: dict[str, int] = {
     "zsync.jsonschema": 3, "zsync.metadata": 3, "zsync.localfiles": 3, "zsync.report": 3,
     "zsync.transport": 3,
     "zsync.apicommunities": 4, "zsync.api": 4, "zsync.planning": 4, "zsync.communityplan": 4,
-    "zsync.preflight": 4,
+    "zsync.preflight": 4, "zsync.shareplan": 4, "zsync.apishare": 4,
     "zsync.engine": 5,
-    "zsync.github": 6, "zsync.gitops": 6, "zsync.demo": 6, "zsync.migrate": 6,
+    "zsync.github": 6, "zsync.gitops": 6, "zsync.demo": 6, "zsync.migrate": 6, "zsync.init": 6,
     "zsync.cli": 7, "zsync": 7, "zsync.__main__": 7, "entrypoint": 7,
     # The emulator stands apart (it imports only the version); the CLI and the demo start it.
     "zsync.emulator": 1,

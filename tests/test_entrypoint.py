@@ -142,6 +142,18 @@ class Workspace:
         return git(self.remote, "show", f"main:{name}")
 
 
+def add_big_file(ws: Workspace, size_bytes: int) -> None:
+    """data/big.bin, random, in the config's paths: committed and pushed."""
+    (ws.root / "data" / "big.bin").write_bytes(os.urandom(size_bytes))
+    config = ws.root / "zenodo.yaml"
+    config.write_text(
+        config.read_text().replace("  - data/notes.txt\n", "  - data/notes.txt\n  - data/big.bin\n")
+    )
+    git(ws.root, "add", ".")
+    git(ws.root, "commit", "-q", "-m", "a big file")
+    git(ws.root, "push", "-q", "origin", "main")
+
+
 def parse_outputs(text: str) -> dict[str, str]:
     values: dict[str, str] = {}
     lines = text.split("\n")
@@ -375,14 +387,7 @@ def test_a_job_killed_mid_upload_has_already_pushed_the_record_id(
     workspace: Workspace, emulator: Emulator, tmp_path: Path
 ) -> None:
     """A cancelled or timed-out job dies without cleanup: the id must be in the repository by then."""
-    (workspace.root / "data" / "big.bin").write_bytes(os.urandom(4 * 1024 * 1024))
-    config = workspace.root / "zenodo.yaml"
-    config.write_text(
-        config.read_text().replace("  - data/notes.txt\n", "  - data/notes.txt\n  - data/big.bin\n")
-    )
-    git(workspace.root, "add", ".")
-    git(workspace.root, "commit", "-q", "-m", "a big file")
-    git(workspace.root, "push", "-q", "origin", "main")
+    add_big_file(workspace, 4 * 1024 * 1024)
     emulator.faults = Faults(latency_s=0.05, seed=5)
     proc = workspace.start(token=TOKEN)
     deadline = time.monotonic() + 60

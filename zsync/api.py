@@ -27,6 +27,7 @@ from typing import IO, Any, Final, TypeVar, Unpack
 
 from zsync import serverids
 from zsync.apicommunities import CommunitiesMixin
+from zsync.apishare import ShareLinksMixin
 from zsync.createnote import DEFAULT_INDEX_LAG_S
 from zsync.errors import (
     BadRequestError,
@@ -608,7 +609,9 @@ class _VocabularyMixin(_Resource):
         return True
 
 
-class ZenodoClient(_RecordsMixin, _FilesMixin, _SearchMixin, CommunitiesMixin, _VocabularyMixin):
+class ZenodoClient(
+    _RecordsMixin, _FilesMixin, _SearchMixin, CommunitiesMixin, ShareLinksMixin, _VocabularyMixin
+):
     """A typed client of one Zenodo (InvenioRDM) endpoint such as `https://zenodo.org/api`.
 
     Use as a context manager or call `close()`. `request_count` counts the HTTP attempts made

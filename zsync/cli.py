@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zsync import cancel
 from zsync._version import __version__
 from zsync.errors import ConfigError, UsageError, ZsyncError
 
 if TYPE_CHECKING:
-    from zsync.engine import SyncResult
+    from zsync.engine import ShareResult, SyncResult
 
 
 _CONFIG_HELP = (
@@ -81,6 +84,17 @@ def _plan_arguments(p: argparse.ArgumentParser) -> None:
         "`review: submit`); its curators then publish it",
     )
     p.add_argument(
+        "--share-link",
+        action="store_true",
+        help="make (or reuse) a secret link of the draft for co-authors, as `share: {}` (preview, 30 days) "
+        "when the config has no `share:`",
+    )
+    p.add_argument(
+        "--show-share-url",
+        action="store_true",
+        help="print the share link's URL (a secret: anyone who has it sees the draft), also in --json",
+    )
+    p.add_argument(
         "--require-token",
         action="store_true",
         help="fail (exit 2) when no Zenodo token is found, instead of validating only",
@@ -117,8 +131,23 @@ def _migrate_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _init_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "config", nargs="?", default="zenodo.yaml", help="the file to write (default: zenodo.yaml)"
+    )
+    p.add_argument(
+        "--paths",
+        nargs="+",
+        default=[],
+        metavar="PATTERN",
+        help="the files to publish: paths or globs (data/*.csv), written to paths as they are",
+    )
+    p.add_argument("--endpoint", default="https://sandbox.zenodo.org/api", help="default: the sandbox")
+    p.add_argument("--force", action="store_true", help="replace the file if it exists")
+
+
 def _demo_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("config", nargs="?", default="examples/zenodo.yaml", help="default: examples/zenodo.yaml")
+    p.add_argument("config", nargs="?", help="default: the example dataset shipped with zsync")
 
 
 def _no_arguments(p: argparse.ArgumentParser) -> None:
@@ -136,6 +165,10 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
         lambda p: _config_argument(p, files=False),
     ),
     "migrate": ("print a stepup-reprep config (1.x, 3.x, 4.x) in zsync's format", _migrate_arguments),
+    "init": (
+        "write a starting zenodo.yaml from the repository (CITATION.cff, codemeta.json, pyproject.toml, ...)",
+        _init_arguments,
+    ),
     "demo": (
         "sync the example dataset against a built-in emulator, twice (no token, no network)",
         _demo_arguments,
@@ -186,21 +219,22 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = safetext.wrap(sys.stdout), safetext.wrap(sys.stderr)
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _main(argv, environ)
+        if arguments[:1] == ["emulator"]:
+            # The emulator has its own options (and --help, and signals); hand them over untouched.
+            from zsync.emulator import main as emulator_main
+
+            return emulator_main(arguments[1:])
+        with cancel.handling_signals(restore=argv is not None):  # None: the process's own command line
+            return _main(arguments, environ)
     finally:
         sys.stdout.close()  # writes what the escaping held back; the real streams stay open
         sys.stderr.close()
         sys.stdout, sys.stderr = streams
 
 
-def _main(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> int:
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["emulator"]:
-        # The emulator has its own options (and --help); hand them over untouched.
-        from zsync.emulator import main as emulator_main
-
-        return emulator_main(arguments[1:])
+def _main(arguments: list[str], environ: Mapping[str, str] | None) -> int:
     args = parse_arguments(arguments)
     env = os.environ if environ is None else environ
     if args.command is None:
@@ -218,9 +252,13 @@ def _main(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> int:
     except ZsyncError as exc:
         print(f"zsync: error: {exc.diagnostics()}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except cancel.Cancelled as stop:  # SIGINT (Ctrl-C) or SIGTERM, at a point the next run resumes from
+        exit_at_once_on_signal()
+        print(stop.line(), file=sys.stderr)
+        return stop.exit_code
+    except KeyboardInterrupt:  # a SIGINT before the handler was installed, or from another thread
         print("zsync: interrupted; run the same command again to resume", file=sys.stderr)
-        return 1
+        return 128 + signal.SIGINT
     except OSError as exc:  # a file zsync must read or write (the id file, a data file) failed
         print(f"zsync: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
@@ -234,6 +272,19 @@ def _main(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def exit_at_once_on_signal() -> None:
+    """From now on (a cancelled run writing its report), SIGINT or SIGTERM ends the process at
+    once: one line on stderr, exit 128 + the signal, no traceback, nothing more written."""
+
+    def now(signum: int, frame: object) -> None:
+        os.write(2, f"zsync: {signal.Signals(signum).name} again: stopped at once\n".encode())
+        os._exit(128 + signum)
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in cancel.SIGNALS:
+            signal.signal(signum, now)
 
 
 _CLEAN_REFUSED = (
@@ -255,10 +306,11 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     runners: dict[str, Callable[[argparse.Namespace, Mapping[str, str]], int]] = {
         "validate": _validate,
         "migrate": _migrate,
+        "init": _init,
         "render": _render,
         "schema": _schema,
         "discard": _discard,
-        "demo": lambda a, _env: print_demo(Path(a.config)),
+        "demo": lambda a, _env: print_demo(Path(a.config) if a.config else None),
         "plan": _sync,
         "sync": _sync,
     }
@@ -300,6 +352,31 @@ def _validate_one(config_file: str, arguments: Any) -> None:
         print(line)
     for warning in config.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+
+
+def _init(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Write the starting config (never over an existing one without --force), then validate it."""
+    from zsync import atomicwrite, gitops
+    from zsync.init import gather, render
+
+    target = Path(args.config)
+    if target.exists() and not args.force:
+        raise UsageError(f"{target} exists; zsync init does not replace it", hint="add --force to replace it")
+    root = target.parent
+    repository = gitops.find_repository(root.resolve())
+    remote = gitops.origin_url(repository, env) if repository is not None else None
+    found = gather(root, remote)
+    atomicwrite.write_text(target, render(found, endpoint=args.endpoint, paths=args.paths))
+    files = {where for where in found.origin.values() if not where.startswith("zsync")}
+    taken = ", ".join([*found.sources, *sorted(files)])
+    print(f"zsync init: wrote {target}" + (f" from {taken}" if taken else ""), file=sys.stderr)
+    try:
+        _validate_one(str(target), None)
+    except ConfigError as exc:
+        print(exc.diagnostics(), file=sys.stderr)
+        print(f"zsync init: fill in what is missing in {target}, then run zsync validate", file=sys.stderr)
+        return exc.exit_code
+    return 0
 
 
 def _migrate(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -361,6 +438,7 @@ def _sync(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         dry_run=args.command == "plan" or getattr(args, "dry_run", False),
         reserve_doi=not args.no_reserve_doi,
         submit_review=args.submit_review,
+        share_link=args.share_link,
         reporter=reporter,
         environ=env,
         files=args.files,
@@ -368,7 +446,7 @@ def _sync(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         require_token=args.require_token,
         timeout_minutes=args.timeout_minutes,
     )
-    emit_result(result, as_json=args.json, environ=env)
+    emit_result(result, as_json=args.json, environ=env, show_share_url=args.show_share_url)
     if result.status == "validated" and env.get("GITHUB_ACTIONS") == "true":
         from zsync import github, safetext
 
@@ -377,13 +455,14 @@ def _sync(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return 0
 
 
-def print_demo(config_path: Path) -> int:
+def print_demo(config_path: Path | None) -> int:
     """`zsync demo`: print each of the demo's runs as it finishes."""
-    from zsync.demo import DemoSetup, run_demo
+    from zsync.demo import DEMO_CONFIG, DemoSetup, run_demo
 
-    for item in run_demo(config_path):
+    for item in run_demo(config_path or DEMO_CONFIG):
         if isinstance(item, DemoSetup):
-            print(f"zsync demo: syncing a copy of {item.config_path} to a local Zenodo emulator")
+            what = "the example dataset" if config_path is None else str(item.config_path)
+            print(f"zsync demo: syncing a copy of {what} to a local Zenodo emulator")
             print(f"            at {item.emulator_url} (instead of {item.endpoint}; no token, no network)\n")
             continue
         print(f"--- {item.title}")
@@ -394,16 +473,26 @@ def print_demo(config_path: Path) -> int:
     return 0
 
 
-def emit_result(result: SyncResult, *, as_json: bool, environ: Mapping[str, str]) -> None:
-    """Print the summary (or JSON) and append the outputs to $GITHUB_OUTPUT when it is set."""
-    from zsync import github
+def emit_result(
+    result: SyncResult, *, as_json: bool, environ: Mapping[str, str], show_share_url: bool = False
+) -> None:
+    """Print the summary (or JSON) and append the outputs to $GITHUB_OUTPUT when it is set. The share
+    link's URL is printed only with `show_share_url`; in a GitHub Actions job it is masked first."""
+    from zsync import github, safetext
 
+    masks = github.share_masks(result)
+    if masks and environ.get("GITHUB_ACTIONS") == "true":
+        for line in masks.splitlines():
+            safetext.command(sys.stdout, line)
     if as_json:
         import json
 
-        print(json.dumps(result_as_dict(result), indent=2))
+        data = result_as_dict(result)
+        if show_share_url:
+            data |= github.share_outputs(result)
+        print(json.dumps(data, indent=2))
     else:
-        print(summary_text(result))
+        print(summary_text(result, show_share_url=show_share_url))
     warning = github.emit_outputs(environ, result)
     if warning:
         print(f"zsync: warning: {warning}", file=sys.stderr)
@@ -419,7 +508,7 @@ def result_as_dict(result: SyncResult) -> dict[str, Any]:
     return data
 
 
-def summary_text(result: SyncResult) -> str:
+def summary_text(result: SyncResult, *, show_share_url: bool = False) -> str:
     from zsync.models import change_verb
     from zsync.report import format_size
     from zsync.units import counted
@@ -449,16 +538,34 @@ def summary_text(result: SyncResult) -> str:
             f"files: {result.files_uploaded} uploaded ({format_size(result.bytes_uploaded)}), "
             f"{result.files_deleted} deleted, {result.files_unchanged} unchanged"
         )
+    lines += _community_lines(result)
+    if result.share is not None:
+        lines.append(_share_line(result.share, show_url=show_share_url))
+    under_review = any(line.status == "submitted" for line in result.communities)
+    if result.state == "draft" and result.status not in ("planned", "validated") and not under_review:
+        lines.append("next: review the draft on Zenodo and press Publish (or run with --publish)")
+    return "\n".join(lines)
+
+
+def _community_lines(result: SyncResult) -> list[str]:
+    lines = []
     for line in result.communities:
         request = f" request {line.request_id}" if line.request_id else ""
         said = f", comment: {line.comment!r}" if line.comment else ""
         lines.append(f"community {line.slug}: {line.status}{request}{said}")
         if line.next_step:
             lines.append(f"  next: {line.next_step}")
-    under_review = any(line.status == "submitted" for line in result.communities)
-    if result.state == "draft" and result.status not in ("planned", "validated") and not under_review:
-        lines.append("next: review the draft on Zenodo and press Publish (or run with --publish)")
-    return "\n".join(lines)
+    return lines
+
+
+def _share_line(share: ShareResult, *, show_url: bool) -> str:
+    if share.action == "waiting":
+        return "share: no view link yet (a view link opens only a published record)"
+    until = f", valid until {share.expires_at}" if share.expires_at else ""
+    line = f"share: {share.permission} link for co-authors, {share.action}{until}"
+    if share.url is None:
+        return line
+    return f"{line}: {share.url}" if show_url else f"{line} (--show-share-url prints its URL)"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -750,6 +750,45 @@ def iso_day(at: Cursor) -> str | None:
     return text
 
 
+# A share link's lifetime: InvenioRDM caps the links it makes for access requests at 365 days
+# (invenio-rdm-records services/schemas/parent/access.py, AccessSettingsSchema.secret_link_expiration).
+MAX_SHARE_DAYS = 365
+_LIFETIME = Lazy(r"([0-9]{1,3})d")
+
+
+def share_permission(at: Cursor) -> str | None:
+    """`preview` (the draft and its files) or `view` (the published record's restricted files)."""
+    text = string(at, example="preview")
+    if text is None or text in ("preview", "view"):
+        return text
+    if text == "edit":
+        at.add(
+            "'edit' links are not made by zsync: a co-author editing the draft would fight the next sync",
+            "write permission: preview, which lets co-authors see the draft and its files",
+        )
+    else:
+        at.add(
+            f"{text!r} is not a share permission", "write preview (the draft) or view (the published record)"
+        )
+    return None
+
+
+def share_lifetime(at: Cursor) -> int | None:
+    """A number of days, `30d`, from 1 to MAX_SHARE_DAYS."""
+    text = string(at, example="30d")
+    if text is None:
+        return None
+    found = _LIFETIME.fullmatch(text.strip())
+    days = int(found.group(1)) if found else 0
+    if not 1 <= days <= MAX_SHARE_DAYS:
+        at.add(
+            f"{text!r} is not a lifetime of 1 to {MAX_SHARE_DAYS} days",
+            "write a number of days, for example expires: 30d",
+        )
+        return None
+    return days
+
+
 def top(found: Record) -> dict[str, Any] | None:
     """The fields of `Config`, once the rules between top-level keys hold: the code repository and
     the description are each given once."""

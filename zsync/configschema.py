@@ -40,6 +40,7 @@ from zsync.models import (
     Metadata,
     Reference,
     RelatedIdentifier,
+    Share,
 )
 
 MIN_TITLE_CHARS = 3
@@ -428,6 +429,15 @@ CUSTOM_FIELDS: Shape[dict[str, Any]] = Shape(
     "by their Zenodo names (dwc:family, ac:captureDevice, ...; see the README)",
 )
 
+SHARE: Shape[Share] = Shape(
+    (
+        Row("permission", rules.share_permission, default="preview"),
+        Row("expires", rules.share_lifetime, default=30),
+    ),
+    example="for example share: {permission: preview, expires: 30d}",
+    build=model(Share, expires="expires_days"),
+)
+
 # `review: submit` hands a complete draft to the first community's curators; `report` (the default)
 # only says what would be submitted.
 REVIEW_MODES = ("report", "submit")
@@ -448,6 +458,7 @@ TOP: Shape[dict[str, Any]] = Shape(
         Row("communities", rules.community_slugs, default=()),
         Row("review", one_of(REVIEW_MODES, "review mode"), default="report"),
         Row("communities_remove", rules.boolean("communities_remove: true"), default=False),
+        Row("share", shaped(SHARE)),
     ),
     example="see the template in the README",
     build=rules.top,  # the fields of `Config`; zsync.config adds where they came from

@@ -18,13 +18,13 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import singledispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from zsync import atomicwrite, createnote
+from zsync import atomicwrite, cancel, createnote
 from zsync._version import __version__
 from zsync.communityplan import RemoveCommunity, RequestInclusion, SetReview, SubmitReview, with_communities
 from zsync.config import (
@@ -33,6 +33,7 @@ from zsync.config import (
     load_config,
     matched_lines,
     resolve_token,
+    token_file_problem,
     unread_token_variables,
 )
 from zsync.createnote import CreateNote, CreateNotes
@@ -49,7 +50,7 @@ from zsync.errors import (
 )
 from zsync.localfiles import build_archives, hash_files, stat_files
 from zsync.metadata import merge_unowned
-from zsync.models import Config, FieldChange, LocalFile, RemoteRecord
+from zsync.models import Config, FieldChange, LocalFile, RemoteRecord, ShareLink
 from zsync.planning import (
     CreateDraft,
     DeleteFile,
@@ -73,6 +74,7 @@ from zsync.planning import Status as PlanStatus
 from zsync.preflight import check_vocabularies
 from zsync.report import NullReporter, Reporter, format_size
 from zsync.reviews import INCLUSION, REFUSED_STATUSES, CommunityRequest, CommunityState, CommunityStatus
+from zsync.shareplan import CreateShareLink, DeleteShareLink, share_setting, share_url, with_share
 from zsync.units import counted
 from zsync.versions import release_version
 
@@ -109,6 +111,21 @@ class SyncResult:
     local_files: tuple[LocalFile, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
     communities: tuple[CommunityStatus, ...] = ()
+    share: ShareResult | None = None
+
+
+@dataclass(frozen=True)
+class ShareResult:
+    """The share link for co-authors after a run: what was done (`created`, `replaced`, `reused`;
+    `planned` for a dry run, `waiting` for a view link before publication), its permission and
+    date. `url` and `token` (None for a dry run) are secrets: the entry points mask them and show
+    them only where asked."""
+
+    action: str
+    permission: str
+    expires_at: str | None
+    url: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
 
 
 # --------------------------------------------------------------------------- public API
@@ -158,6 +175,7 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     dry_run: bool = False,
     reserve_doi: bool = True,
     submit_review: bool = False,
+    share_link: bool = False,
     reporter: Reporter | None = None,
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
@@ -179,16 +197,15 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
     `files` and `description` are added to the config's, as command-line arguments (stepup-reprep
     4.x's way), relative to `cwd`. `version` overrides metadata.version (a release tag; a leading
     "v" is dropped). `dry_run` reads the remote state and returns the plan (status "planned") without
-    changing it. `submit_review` is `review: submit`; `reserve_doi` reserves a DOI before publication.
-    `on_record_id(path, id)` is called each time the id file gets a new id, right away (before any
-    upload): the action commits and pushes it, so a killed job leaves the id in the repository.
-    `cwd` is where a `.env` file is looked for first (default: the current directory).
+    changing it. `submit_review` is `review: submit`, `share_link` `share: {}` (when the config has
+    none); `reserve_doi` reserves a DOI before publication. `on_record_id(path, id)` is called each
+    time the id file gets a new id, right away (before any upload): the action commits and pushes it,
+    so a killed job leaves the id in the repository. `cwd` is where a `.env` is looked for first.
     `timeout_minutes` (default ZSYNC_TIMEOUT_MINUTES, else 300) bounds the run. Raises ConfigError,
-    SyncError (a remote state that forbids the sync), RemoteError (DeadlineError past the limit).
-    """
+    SyncError (a remote state that forbids the sync), RemoteError (DeadlineError past the limit)."""
     reporter, env = reporter or NullReporter(), os.environ if environ is None else environ
     deadline = RunDeadline.from_settings(timeout_minutes, env)
-    with ExitStack() as cleanup:  # the archives are built in a temporary folder, removed at the end
+    with cancel.stopping_at(cancel.StopPoint()), ExitStack() as cleanup:  # a stop before any step: no change
         with reporter.phase("Validate configuration"):
             given = files or description is not None
             arguments = Arguments(tuple(files), description, cwd) if given else None
@@ -196,15 +213,15 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
             _tell_how_read(config, reporter)
             if version:
                 config = config.with_version(release_version(version))
-            if token is _FROM_ENVIRONMENT:
-                token = resolve_token(config, env, cwd=cwd)
+            looked = token is _FROM_ENVIRONMENT  # else the caller (the Action) passed it, or None
+            token = resolve_token(config, env, cwd=cwd) if looked else token
             workdir = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="zsync-archives-"))
             local_files = read_local_files(config, reporter, Path(workdir))
         if not token and client is None:
-            return _without_token(config, local_files, env, require_token=require_token)
+            return _without_token(config, local_files, env, require_token=require_token, looked=looked)
         if client is None:
             client = make_client(config, token or "", env, ClientLimits(retry, deadline), reporter)
-        options = PlanOptions(publish, reserve_doi, submit_review, explicit_version=bool(version))
+        options = PlanOptions(publish, reserve_doi, submit_review, share_link, bool(version))
         notes = CreateNotes.of(env, config.endpoint, config.path_record_id)
         run = _Run(config, client, reporter, on_record_id, options, today().isoformat(), notes)
         with client:
@@ -229,11 +246,32 @@ def read_local_files(config: Config, reporter: Reporter, workdir: Path) -> tuple
     return local_files
 
 
+def _why_no_token(config: Config, environ: Mapping[str, str], *, looked: bool) -> str:
+    """`no Zenodo token`, with what a user who named a token file needs to hear: that file gave none
+    (`zenodo.yaml:4: path_token: the token file /x/missing.txt does not exist`), or it was not read
+    because the token is passed in (the Action's token input)."""
+    if looked:
+        problem = token_file_problem(config, environ)
+        return f"no Zenodo token ({problem})" if problem else "no Zenodo token"
+    if config.path_token is None:
+        return "no Zenodo token"
+    line = config.line_of("path_token")
+    where = f"{config.source.name}{f':{line}' if line else ''}"
+    return f"no Zenodo token (none was passed in, and then path_token, {where}, is not read)"
+
+
 def _without_token(
-    config: Config, local_files: tuple[LocalFile, ...], environ: Mapping[str, str], *, require_token: bool
+    config: Config,
+    local_files: tuple[LocalFile, ...],
+    environ: Mapping[str, str],
+    *,
+    require_token: bool,
+    looked: bool,
 ) -> SyncResult:
     """No token: the config and files were validated; refused when a token was required, or when a
-    CI job set a token variable zsync does not read (it would otherwise succeed having sent nothing)."""
+    CI job set a token variable zsync does not read (it would otherwise succeed having sent nothing).
+    `looked` says zsync looked for the token itself (not handed one by the Action), see _why_no_token."""
+    why = _why_no_token(config, environ, looked=looked)
     unread = unread_token_variables(environ) if environ.get("GITHUB_ACTIONS") == "true" else []
     if unread:
         raise UsageError(
@@ -243,7 +281,7 @@ def _without_token(
         )
     if require_token:
         raise UsageError(
-            "no Zenodo token, and one is required (require-token); nothing was sent",
+            f"{why}, and one is required (require-token); nothing was sent",
             hint=f"zsync reads {TOKEN_SOURCES}",
         )
     return SyncResult(
@@ -253,7 +291,7 @@ def _without_token(
         record_id=config_record_id(config),
         local_files=local_files,
         notes=(
-            "no Zenodo token: validated the configuration and files only; nothing was sent "
+            f"{why}: validated the configuration and files only; nothing was sent "
             f"(zsync reads {TOKEN_SOURCES})",
         ),
     )
@@ -557,6 +595,7 @@ class Progress:
     id_changed: bool = False
     requests: tuple[CommunityRequest, ...] = ()  # made or submitted by this run
     under_review: bool = False  # the draft was submitted for review: the curators publish it
+    share_link: ShareLink | None = None  # the share link this run made
 
     @classmethod
     def start(cls, state: RemoteState) -> Progress:
@@ -597,7 +636,11 @@ class _Run:
                 done = execute(the_plan, Progress.start(state), self)
             except _Resumed as resumed:
                 # Reported as the new version it is, with the steps that actually ran.
-                again, done = self.resume(local, resumed.draft_id)
+                reopened = cancel.StopPoint(
+                    ("open a new version (its draft was already open)",), None, (), resumed.draft_id
+                )
+                with cancel.stopping_at(reopened):
+                    again, done = self.resume(local, resumed.draft_id)
                 the_plan = replace(again, record_action=the_plan.record_action, status=the_plan.status)
         return self.result(the_plan, done, local)
 
@@ -607,6 +650,9 @@ class _Run:
             asked = check_vocabularies(self.config, self.client.vocabulary_has)
             self.reporter.info(f"{counted(asked, 'vocabulary id')} known at {self.client.endpoint}")
             state = self.read_state()
+            setting = share_setting(self.config, self.options)
+            if setting is not None and state.current is not None:
+                state = replace(state, share_links=self.client.share_links(state.current.id))
             if state.current is None:
                 self.reporter.info("no record id yet: a new draft will be created")
             if state.followed:
@@ -619,6 +665,7 @@ class _Run:
         try:
             the_plan = compute_plan(self.config, local, state, today=self.today, options=self.options)
             the_plan = with_communities(the_plan, self.config, state, self.options)
+            the_plan = with_share(the_plan, setting, state, today=dt.date.fromisoformat(self.today))
         except SyncError:
             if state.followed and not dry_run:
                 # The id file is corrected even when the sync is refused: it names the latest version.
@@ -682,7 +729,8 @@ class _Run:
     ) -> SyncResult:
         current = done.final
         published = bool(current and current.is_published and not current.is_draft)
-        unchanged = len(the_plan.unchanged) if planned else len(local) - done.uploaded
+        # A plan that changes nothing may still leave differing files alone (leave-published).
+        unchanged = len(the_plan.unchanged) if planned or the_plan.is_noop else len(local) - done.uploaded
         return SyncResult(
             status="planned" if planned else the_plan.status,
             state=None if current is None else ("published" if published else "draft"),
@@ -701,15 +749,60 @@ class _Run:
             published=published,
             local_files=local,
             communities=_community_report(the_plan, done.requests),
+            share=_share_result(the_plan, done, planned=planned),
         )
 
 
+def _share_result(the_plan: Plan, done: Progress, *, planned: bool) -> ShareResult | None:
+    """The link the run ends with and its URL on the record the run ends on (not for a dry run)."""
+    share = the_plan.share
+    if share is None or share.action == "wait":
+        return None if share is None else ShareResult("waiting", share.permission, None)
+    if planned:
+        return ShareResult("planned", share.permission, share.expires_at)
+    link = done.share_link or share.link
+    if link is None or done.final is None:
+        return None
+    action = {"create": "created", "replace": "replaced", "reuse": "reused"}[share.action]
+    expires = link.expires_at.isoformat() if link.expires_at else None
+    return ShareResult(action, link.permission, expires, share_url(done.final.document, link), link.token)
+
+
 def execute(the_plan: Plan, start: Progress, run: _Run) -> Progress:
-    """Run the plan's steps in order; each gets the progress the step before it returned."""
-    progress = start
-    for step in the_plan.steps:
-        progress = execute_step(step, progress, run)
+    """Run the plan's steps in order; each gets the progress the step before it returned.
+
+    A signal (`zsync.cancel`) stops it in any step but never between the step that makes a draft and
+    the `WriteRecordId` after it (that pair is deferred); the `Cancelled` it raises says where."""
+    progress, steps, done = start, the_plan.steps, 0
+    running: Step | None = None
+    try:
+        while done < len(steps):
+            cancel.checkpoint()
+            unit = steps[done : done + _unit_size(steps, done)]
+            with _deferred_if(len(unit) > 1):
+                for running in unit:
+                    progress = execute_step(running, progress, run)
+                    done, running = done + 1, None
+    except cancel.Cancelled as stop:
+        left = steps[done + (running is not None) :]
+        stop.stopped = cancel.StopPoint(
+            done=tuple(step.describe() for step in steps[:done]),
+            during=running.describe() if running is not None else None,
+            left=tuple(step.describe() for step in left),
+            record_id=progress.draft_id,
+        )
+        raise
     return progress
+
+
+def _unit_size(steps: tuple[Step, ...], index: int) -> int:
+    """2 for a step that makes a draft followed by the one recording its id (run as one), else 1."""
+    makes_draft = isinstance(steps[index], CreateDraft | NewVersion)
+    return 2 if makes_draft and index + 1 < len(steps) and isinstance(steps[index + 1], WriteRecordId) else 1
+
+
+def _deferred_if(defer: bool) -> AbstractContextManager[None]:
+    return cancel.deferred() if defer else nullcontext()
 
 
 @singledispatch
@@ -926,6 +1019,22 @@ def _remove_community(step: RemoveCommunity, progress: Progress, run: _Run) -> P
     return progress
 
 
+@execute_step.register
+def _create_share_link(step: CreateShareLink, progress: Progress, run: _Run) -> Progress:
+    record_id = progress.final.id if progress.final is not None else _target(progress)
+    link = run.client.create_share_link(record_id, step.permission, step.expires_at)
+    run.reporter.info(f"created a {step.permission} link for co-authors, valid until {step.expires_at}")
+    return replace(progress, share_link=link)
+
+
+@execute_step.register
+def _delete_share_link(step: DeleteShareLink, progress: Progress, run: _Run) -> Progress:
+    record_id = progress.final.id if progress.final is not None else _target(progress)
+    run.client.delete_share_link(record_id, step.link_id)
+    run.reporter.info(f"deleted zsync's earlier link for co-authors ({step.reason})")
+    return progress
+
+
 def _community_report(the_plan: Plan, made: tuple[CommunityRequest, ...]) -> tuple[CommunityStatus, ...]:
     """The plan's community lines, updated with the requests this run made."""
     by_community = {r.community_id: r for r in made}
@@ -952,6 +1061,7 @@ _ACTION_TEXT = {
     "new-version": "open a new version after {version}record {id}",
     "edit-published": "edit the metadata of published record {id}",
     "none": "nothing: published record {id} is up to date",
+    "leave-published": "nothing: {version}record {id} is published, above the local version",
 }
 
 
@@ -966,6 +1076,8 @@ def report_plan(the_plan: Plan, reporter: Reporter) -> None:
         reporter.info(f"record: {action}")
         for note in the_plan.notes:
             reporter.info(note)
+        if the_plan.share is not None and the_plan.share.action == "reuse":
+            reporter.info(the_plan.share.describe())
         for step in the_plan.steps:
             line = _step_line(step)
             if line:

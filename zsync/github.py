@@ -24,6 +24,7 @@ from zsync.report import format_rate, format_size
 from zsync.units import counted
 
 if TYPE_CHECKING:
+    from zsync.cancel import Cancelled
     from zsync.engine import SyncResult
 
 TOKEN_SECRET_NAME = "ZENODO_TOKEN"  # noqa: S105 (the name of the secret, not a secret)
@@ -92,6 +93,8 @@ class ActionInputs:
     description: str | None = None
     require_token: bool = False
     submit_review: bool = False  # review: submit for this run
+    share_link: bool = False  # a share link with the defaults when zenodo.yaml has no `share:`
+    share_url_in_summary: bool = False  # the share link's URL in the job summary (a secret)
     timeout_minutes: float | None = None  # None: ZSYNC_TIMEOUT_MINUTES, else the default
 
     @classmethod
@@ -130,6 +133,8 @@ class ActionInputs:
             description=read_input(environ, "description") or None,
             require_token=read_bool_input(environ, "require-token", False),
             submit_review=read_bool_input(environ, "submit-review", False),
+            share_link=read_bool_input(environ, "share-link", False),
+            share_url_in_summary=read_bool_input(environ, "share-url-in-summary", False),
             timeout_minutes=_minutes_input(environ, "timeout-minutes"),
         )
 
@@ -284,12 +289,27 @@ def community_outputs(result: SyncResult) -> dict[str, str]:
     }
 
 
+def share_outputs(result: SyncResult) -> dict[str, str]:
+    """`share-url`, the secret URL of the share link for co-authors, when the run has one. Not in
+    `outputs_of`: it goes to GITHUB_OUTPUT (masked first, see `share_masks`), not to printed JSON."""
+    share = result.share
+    return {"share-url": share.url} if share is not None and share.url else {}
+
+
+def share_masks(result: SyncResult) -> str | None:
+    """`::add-mask::` lines for the share link's URL and token, to print before anything shows them."""
+    share = result.share
+    if share is None or not share.url or not share.token:
+        return None
+    return "\n".join((mask(share.url), mask(share.token)))
+
+
 def emit_outputs(environ: Mapping[str, str], result: SyncResult) -> str | None:
     """Append the run's outputs to the file GITHUB_OUTPUT names, when it names one (CLI and action).
     None, or a warning when that file cannot be written (see `write_outputs`)."""
     output_path = environ.get("GITHUB_OUTPUT")
     if output_path:
-        return write_outputs(Path(output_path), outputs_of(result))
+        return write_outputs(Path(output_path), outputs_of(result) | share_outputs(result))
     return None
 
 
@@ -358,16 +378,30 @@ def _doi_link(doi: str) -> str:
     return f"[{_md(doi)}](https://doi.org/{doi})"
 
 
+def _share_cell(result: SyncResult, *, show_url: bool) -> str:
+    share = result.share
+    assert share is not None
+    if share.action == "waiting":
+        return "none yet: a view link opens only a published record"
+    until = f", valid until {share.expires_at}" if share.expires_at else ""
+    what = f"{share.permission} link, {share.action}{until}"
+    if share.url and show_url:
+        return f"[open the draft]({share.url}) ({what})"
+    return f"{what}; its URL is the `share-url` output (`share-url-in-summary: true` shows it here)"
+
+
 def render_summary(
     result: SyncResult,
     *,
     config_file: str = "zenodo.yaml",
     write_back: str | None = None,
     repository_url: str | None = None,
+    share_url: bool = False,
 ) -> str:
     """The job summary of a finished run: status, links, the file table, metadata changes, next steps.
 
-    `write_back` is one sentence on the record-id file (committed and pushed, or why not).
+    `write_back` is one sentence on the record-id file (committed and pushed, or why not). The
+    share link's URL is a secret: shown only with `share_url` (the share-url-in-summary input).
     `repository_url` (https://github.com/OWNER/REPO) lets the "add the secret" step link to settings.
     """
     out = [f"## Zenodo sync: {_STATUS_HEADLINE.get(result.status, result.status)}", ""]
@@ -384,6 +418,8 @@ def render_summary(
     if result.concept_doi:
         rows.append(("Concept DOI (all versions)", _doi_link(result.concept_doi)))
     rows.append(("Config", f"`{_md(config_file)}`"))
+    if result.share is not None:
+        rows.append(("Share link for co-authors", _share_cell(result, show_url=share_url)))
     out += ["| | |", "| --- | --- |", *(f"| {key} | {value} |" for key, value in rows), ""]
     out += _files_section(result)
     out += _communities_section(result)
@@ -498,6 +534,31 @@ def render_error_summary(error: ZsyncError, *, config_file: str = "zenodo.yaml")
     )
     out.append("- Re-running is safe: zsync resumes from the draft it left (it never creates a second one).")
     return "\n".join(out) + "\n"
+
+
+def render_cancelled_summary(stop: Cancelled, *, record_id: str | None) -> str:
+    """The job summary of a run stopped by a signal: what it did, where it stopped, what is left."""
+    out = ["## Zenodo sync cancelled", "", f"zsync stopped on {stop.signal_name}.", ""]
+    point = stop.stopped
+    again = "Re-run the workflow (or `zsync sync`): it reads the record on Zenodo again and"
+    if point is not None and point.changed_nothing:
+        out += ["Nothing was changed on Zenodo.", "", "### What the next run does", ""]
+        return "\n".join([*out, f"{again} syncs from the start."]) + "\n"
+    if point is not None:
+        out += _step_list("Done before it stopped", point.done)
+        if point.during:
+            out += ["### Stopped during", "", f"- {_md(point.during)}: abandoned part way (the next run "
+                    "sees what it left: a partly uploaded file is sent again)", ""]  # fmt: skip
+    target = f"draft {record_id}" if record_id else "the record"
+    out += ["### What the next run does", "", f"{again} continues {target}; it never creates a second draft."]
+    if point is not None and (point.during or point.left):
+        out += ["", "What was left at the stop:", ""]
+        out += [f"- {_md(step)}" for step in ([point.during] if point.during else []) + list(point.left)]
+    return "\n".join(out) + "\n"
+
+
+def _step_list(title: str, steps: tuple[str, ...]) -> list[str]:
+    return [f"### {title}", "", *(f"- {_md(step)}" for step in steps), ""] if steps else []
 
 
 # --------------------------------------------------------------------------- reporter

@@ -70,6 +70,18 @@ def find_repository(path: Path) -> Path | None:
     return None
 
 
+def origin_url(repo: Path, environ: Mapping[str, str]) -> str | None:
+    """The URL of the `origin` remote of the work tree `repo` (as configured), None without one."""
+    git = find_git(environ)
+    if git is None:
+        return None
+    try:
+        proc = _Git(git, repo, environ).call("config", "--get", "remote.origin.url")
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+
 class _Git:
     def __init__(self, git: str, repo: Path, environ: Mapping[str, str]) -> None:
         self.git = git

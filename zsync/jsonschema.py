@@ -503,6 +503,31 @@ def _communities() -> dict[str, Schema]:
             "default": False,
             "description": "Remove the record from communities it is in that `communities` does not list.",
         },
+        "share": _share(),  # the other step of the publishing workflow: co-authors see the draft
+    }
+
+
+def _share() -> Schema:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "A secret link of the draft for co-authors, who open it without an account (the "
+        "share-url output). zsync reuses its link while it is valid for at least half of `expires`.",
+        "properties": {
+            "permission": {
+                "type": "string",
+                "enum": ["preview", "view"],
+                "default": "preview",
+                "description": "preview: the draft and its files (before publication); view: the "
+                "published record and its restricted files.",
+            },
+            "expires": {
+                "type": "string",
+                "pattern": r"^(0{0,2}[1-9]|0?[1-9][0-9]|[12][0-9][0-9]|3[0-5][0-9]|36[0-5])d$",
+                "default": "30d",
+                "description": "How long a new link is valid, in days: 1d to 365d.",
+            },
+        },
     }
 
 

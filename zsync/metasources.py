@@ -358,3 +358,15 @@ def explain(config: Config, paths: list[str]) -> list[str]:
     rows += [(path, f"{file}:{line}") for path, (file, line) in config.origins.items() if path not in paths]
     width = max((len(path) for path, _ in rows), default=0)
     return [f"{path.ljust(width)}  {where}" for path, where in rows]
+
+
+def given_by(base: Path, names: list[str]) -> set[str]:
+    """The config paths (`metadata.title`, `code_repository`, ...) the sources `names` (relative to
+    `base`) give; a source that cannot be read gives none (`zsync validate` reports it)."""
+    walk = Walker(str(base / "zenodo.yaml"), base)
+    found: set[str] = set()
+    for name in names:
+        derived = _read(walk, name, 0)
+        if derived is not None:
+            found |= derived.fields.keys()
+    return found

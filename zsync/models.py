@@ -6,6 +6,7 @@ All frozen. The config model is what `zsync.config.load_config` returns; the rem
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -83,6 +84,33 @@ class Access:
     record: Literal["public", "restricted"] = "public"
     files: Literal["public", "restricted"] = "public"
     embargo: Embargo | None = None
+
+
+@dataclass(frozen=True)
+class Share:
+    """`share:` in zenodo.yaml: a secret link for co-authors, of this permission, valid this long."""
+
+    permission: Literal["preview", "view"] = "preview"
+    expires_days: int = 30
+
+
+SHARE_DESCRIPTION = "zsync: link for co-authors"
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    """A secret link as InvenioRDM dumps it (SecretLink schema). `expires_at` is its date: valid
+    until 00:00 UTC of that day. The token is a secret: never in a repr, a log or the plan."""
+
+    id: str
+    permission: str
+    expires_at: dt.date | None
+    description: str
+    token: str = field(repr=False)
+
+    def owned(self) -> bool:
+        """One of zsync's links (by its description); links a person made are left alone."""
+        return self.description == SHARE_DESCRIPTION
 
 
 @dataclass(frozen=True)
@@ -186,6 +214,8 @@ class Config:
     review: Literal["report", "submit"] = "report"
     # Remove the record from communities it is in that `communities` does not list.
     communities_remove: bool = False
+    # A secret link of the draft for co-authors (zsync.shareplan); None: zsync makes none.
+    share: Share | None = None
     # The stepup-reprep generation the file was written for ("1.x", "3.x", "4.x"), None for zsync's own.
     generation: str | None = None
     # 1.x keeps record ids in a JSON file {version: id} (path_versions); zsync reads and writes it so.

@@ -395,10 +395,11 @@ class Communities:
             api = self.store.api_base
             links["communities"] = f"{api}/records/{version.id}/communities"
             links["access_links"] = f"{api}/records/{version.id}/access/links"
+            # For records and drafts alike (services/config.py, links_item: vars_preview_html).
+            links["preview_html"] = f"{self.store.html_base}/records/{version.id}?preview=1"
             if draft:
                 links["review"] = f"{api}/records/{version.id}/draft/review"
                 links["submit-review"] = f"{api}/records/{version.id}/draft/actions/submit-review"
-                links["preview_html"] = f"{self.store.html_base}/records/{version.id}?preview=1"
             return document
 
     # ------------------------------------------------------------------ inclusion of published records
@@ -501,21 +502,31 @@ class Communities:
         return version.parent_id
 
     def link_document(self, link: Link) -> dict[str, Any]:
-        return {
+        """As SecretLink dumps it (services/schemas/parent/access.py; the model's to_dict has no
+        `origin`): `expires_at` a date (ISODateString), absent when the link never expires."""
+        document = {
             "id": link.id,
             "created_at": link.created_at,
-            "expires_at": link.expires_at,
             "permission": link.permission,
             "description": link.description,
-            "origin": None,
             "token": link.token,
         }
+        if link.expires_at is not None:
+            document["expires_at"] = link.expires_at[:10]
+        return document
 
     def create_link(self, user: str | None, record_id: str, body: Any) -> dict[str, Any]:
         """`POST /records/{id}/access/links` (AccessService.create_secret_link's checks)."""
         with self.store.lock:
             parent_id = self._parent_of(user, record_id)
             body = body if isinstance(body, dict) else {}
+            unknown = sorted(set(body) - {"permission", "expires_at", "description", "origin"})
+            if unknown:  # a marshmallow Schema refuses unknown fields
+                raise ApiError(
+                    400,
+                    "A validation error occurred.",
+                    errors=[{"field": key, "messages": ["Unknown field."]} for key in unknown],
+                )
             permission = body.get("permission")
             if permission is None:
                 raise ApiError(
@@ -530,6 +541,12 @@ class Communities:
                     errors=[{"field": "permission", "messages": ["Must be one of: view, preview, edit."]}],
                 )
             expires_at = body.get("expires_at")
+            if expires_at is not None and not _is_date(expires_at):  # marshmallow's Date field
+                raise ApiError(
+                    400,
+                    "A validation error occurred.",
+                    errors=[{"field": "expires_at", "messages": ["Not a valid date."]}],
+                )
             if expires_at is not None and _expired(str(expires_at)):
                 raise ApiError(
                     400,
@@ -581,6 +598,14 @@ class Communities:
                 link.token == token and not (link.expires_at and _expired(link.expires_at))
                 for link in self.links.get(version.parent_id, [])
             )
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(value, str) and len(value) == 10
 
 
 def _expired(expires_at: str) -> bool:

@@ -55,7 +55,8 @@ class Faults:
 
     A request draws one number for 429/500/502/503/504 (in that order of the thresholds); uploads
     may then reset mid-stream (`p_reset_upload`), and a publish may succeed and still answer 504
-    (`p_publish_504_after_success`), and so may a create (`p_create_504_after_success`: the draft
+    (`p_publish_504_after_success`; also a submit-review, an inclusion request and a share link's
+    create), and so may a create (`p_create_504_after_success`: the draft
     exists, the client never learns its id). `latency_s` delays every API answer. `reserve_doi_blank`: a DOI
     reservation answers 201 with `pids.doi` holding no identifier (an instance that mints at publish).
     `upload_bytes_per_s` (0: no limit) reads file content no faster than that, as a slow link would:
@@ -433,7 +434,9 @@ class _Handler(BaseHTTPRequestHandler):
                 call.body = self._read_json()
                 if call.body is _INVALID:
                     return None
-            call.publish_504 = name in ("publish", "submit_review", "add_communities") and draw_publish
+            call.publish_504 = (
+                name in ("publish", "submit_review", "add_communities", "create_link") and draw_publish
+            )
             call.create_504 = name == "create" and draw_create
             call.reset_upload = name == "upload" and draw_upload
             try:
@@ -702,7 +705,10 @@ class _CommunityRoutes:
 
     @staticmethod
     def create_link(emu: Emulator, call: _Call) -> _Reply:
-        return _Reply(201, emu.book.create_link(call.user, call.params["id"], call.body))
+        body = emu.book.create_link(call.user, call.params["id"], call.body)
+        if call.publish_504:
+            return _gave_up_after_success("share_link")
+        return _Reply(201, body)
 
     @staticmethod
     def delete_link(emu: Emulator, call: _Call) -> _Reply:
