@@ -18,6 +18,9 @@
 #                checkout, another while zsync pushes); run 2 is a no-op.
 #   sync-on-release  a release event for v1.1.0 after 1.0.0 was published: a new version, only the
 #                changed file uploaded, the new id committed to the default branch.
+#   push beside release  sync-on-push with zenodo.yaml still 1.0.0: while the release's draft 1.1.0
+#                is open (kept, nothing changed), then after it was published with a changed file on
+#                main (a warning names it, nothing changed); both succeed.
 #   validate-pr  a pull_request with no secrets validates; a broken zenodo.yaml fails on its line.
 #   release.yml  the plan job (workflow_dispatch). Its image and tag jobs cannot run offline: they build
 #                with docker/setup-buildx-action for two platforms and push to ghcr.io (remote actions,
@@ -304,6 +307,30 @@ act_run release "$rel" release -W .github/workflows/sync-on-release.yml \
   -s "ZENODO_TOKEN=$token" -s "GITHUB_TOKEN=$gh_token"
 verdict harness check-release --log "$work/release.json" --emulator "$emulator" --image "$pinned" \
   --origin "$origin" --previous-id "$record_id" --origin-tip "$tip"
+
+# The two examples in one repository (README: Push and release together): zenodo.yaml stays 1.0.0.
+release_id=$(harness output "$work/release.json" zenodo record-id)
+say "sync-on-push beside the release: its draft 1.1.0 is open, zenodo.yaml says 1.0.0"
+after=$work/p-after
+git clone -q "$origin" "$after"
+git_remote "$after" after-draft
+curl -fsS -X DELETE "$emulator/_emulator/log" >/dev/null
+act_run after-draft "$after" push -W .github/workflows/sync-on-push.yml -e "$push_event" \
+  -s "ZENODO_TOKEN=$token" -s "GITHUB_TOKEN=$gh_token"
+verdict harness check-push-after-release --stage draft --log "$work/after-draft.json" \
+  --emulator "$emulator" --image "$pinned" --release-id "$release_id"
+
+say "sync-on-push after the release was published: a changed file waits for the next release"
+curl -fsS -X POST "$emulator/_emulator/records/$release_id/publish" >/dev/null
+printf '2026-07-01,15.0\n' >>"$after/data/measurements.csv"
+git -C "$after" -c user.name=Dev -c user.email=dev@example.org commit -q -am "July measurements"
+git -C "$after" push -q "$origin" main
+git_remote "$after" after-published
+curl -fsS -X DELETE "$emulator/_emulator/log" >/dev/null
+act_run after-published "$after" push -W .github/workflows/sync-on-push.yml -e "$push_event" \
+  -s "ZENODO_TOKEN=$token" -s "GITHUB_TOKEN=$gh_token"
+verdict harness check-push-after-release --stage published --log "$work/after-published.json" \
+  --emulator "$emulator" --image "$pinned" --release-id "$release_id"
 
 say "validate-pr: a pull request, no secrets"
 pr=$work/p-pr

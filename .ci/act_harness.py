@@ -468,6 +468,45 @@ def check_release(args: argparse.Namespace) -> int:
     return c.done()
 
 
+def check_push_after_release(args: argparse.Namespace) -> int:
+    """sync-on-push beside sync-on-release (README: Push and release together), zenodo.yaml still at
+    1.0.0: with the release's draft 1.1.0 open, then after that draft was published. The push never
+    fails, never lowers the release's version and never rewrites its published record."""
+    c = Checks(f"sync-on-push after the release ({args.stage})")
+    log = ActLog.read(args.log)
+    out = log.outputs("zenodo")
+    requests = emulator(args.emulator, "log")
+    state = emulator(args.emulator, "state")
+    c.check("job succeeded", log.job_result() == "success")
+    image_checks(c, log, "zenodo", args.image)
+    c.check("status=unchanged", out.get("status") == "unchanged", out)
+    c.check("the release's record id", out.get("record-id") == args.release_id, out)
+    c.check("nothing changed on Zenodo (no POST/PUT/DELETE)", not mutating(requests), mutating(requests))
+    said = [*log.messages("zenodo"), *(str(e.get("arg", "")) for e in log.commands("warning", "zenodo"))]
+    if args.stage == "draft":
+        draft = state["drafts"].get(args.release_id, {})
+        c.check(
+            "the release's draft keeps version 1.1.0",
+            draft.get("metadata", {}).get("version") == "1.1.0",
+            draft.get("metadata", {}).get("version"),
+        )
+        c.check("the log says the draft keeps its version", any("keeps its version 1.1.0" in m for m in said))
+    else:
+        record = state["records"].get(args.release_id, {})
+        c.check(
+            "the published 1.1.0 is untouched",
+            record.get("metadata", {}).get("version") == "1.1.0",
+            record.get("metadata", {}).get("version"),
+        )
+        warnings = [str(e.get("arg", "")) for e in log.commands("warning", "zenodo")]
+        c.check(
+            "a warning annotation names the file that waits for the next release",
+            any("below version 1.1.0" in w and "measurements.csv" in w for w in warnings),
+            warnings,
+        )
+    return c.done()
+
+
 def check_validate(args: argparse.Namespace) -> int:
     c = Checks(f"validate-pr ({'broken zenodo.yaml' if args.broken else 'valid'})")
     log = ActLog.read(args.log)
@@ -621,6 +660,9 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--origin", required=True)
     q.add_argument("--previous-id", required=True)
     q.add_argument("--origin-tip", required=True)
+    q = checker("check-push-after-release", check_push_after_release)
+    q.add_argument("--stage", choices=("draft", "published"), required=True)
+    q.add_argument("--release-id", required=True)
     q = checker("check-validate", check_validate)
     q.add_argument("--broken", action="store_true")
     q.add_argument("--origin", required=True)

@@ -11,13 +11,16 @@ from pathlib import Path
 EXAMPLE = Path(__file__).parents[1] / "examples" / "zenodo.yaml"
 
 
-def zsync(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def zsync(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "zsync", *args],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=cwd,
+        env=env,
         check=False,
     )
 
@@ -179,3 +182,13 @@ def test_a_closed_stdout_stops_quietly_without_a_traceback() -> None:
             assert done.returncode == 1, (command, done.returncode, done.stderr)
     finally:
         os.close(write_end)
+
+
+def test_demo_without_a_config_syncs_the_shipped_dataset_from_any_folder(tmp_path: Path) -> None:
+    """Issue #10 item 13: outside a checkout `zsync demo` failed with "examples/zenodo.yaml: the file
+    does not exist"; the dataset is now package data (tests/test_packaging.py runs it from a wheel)."""
+    proc = zsync("demo", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "syncing a copy of the example dataset" in proc.stdout
+    assert "status: created" in proc.stdout and "files: 3 uploaded" in proc.stdout
+    assert list(tmp_path.iterdir()) == []

@@ -234,7 +234,9 @@ def test_a_next_version_draft_whose_version_is_not_above_the_published_one_is_re
     draft = record("43", published=False, draft=True, version="2.1.0", index=2)
     state = RemoteState("43", draft, draft_files=draft.files, previous=previous)
     with pytest.raises(SyncError, match=r"not above version 2\.0\.0.*open draft 43 was not changed"):
-        plan_for(config(tmp_path, version="1.5.0"), state)
+        plan_for(config(tmp_path, version="1.5.0"), state, explicit_version=True)
+    # Without an explicit version (the push workflow) the draft's version, a release's, is kept.
+    assert plan_for(config(tmp_path, version="1.5.0"), state).local_version == "2.1.0"
 
 
 def test_published_same_version_same_files(tmp_path: Path) -> None:
@@ -299,9 +301,29 @@ def test_higher_local_version_opens_a_new_version(tmp_path: Path) -> None:
     assert put.document["metadata"]["version"] == "1.1.0"
 
 
-def test_lower_local_version_is_refused(tmp_path: Path) -> None:
+def test_lower_local_version_is_refused_when_given_explicitly(tmp_path: Path) -> None:
+    state = RemoteState("42", None, record(version="2.0.0"))
     with pytest.raises(SyncError, match=r"lower than the published version 2\.0\.0"):
-        plan_for(config(tmp_path), RemoteState("42", None, record(version="2.0.0")))
+        plan_for(config(tmp_path), state, explicit_version=True)
+
+
+def test_a_push_sync_below_a_published_release_changes_nothing_and_says_what_differs(tmp_path: Path) -> None:
+    """Issue #10 item 7: a release published 2.0.0 from its tag, zenodo.yaml still says 1.0.0: every
+    push sync failed with "lower than the published version" until zenodo.yaml caught up."""
+    same = plan_for(config(tmp_path), RemoteState("42", None, record(version="2.0.0")))
+    assert (same.record_action, same.status, same.steps, same.warnings) == (
+        "leave-published",
+        "unchanged",
+        (),
+        (),
+    )
+    assert "metadata.version 1.0.0 is below version 2.0.0" in same.notes[0]
+    state = RemoteState("42", None, record(version="2.0.0", title="Another title", files=(rf("a"), rf("b"))))
+    plan = plan_for(config(tmp_path, paths=("a", "c")), state)
+    assert (plan.steps, plan.status) == ((), "unchanged")
+    (warning,) = plan.warnings
+    assert "left as they are, though the local c, b, metadata.title differ" in warning
+    assert "set metadata.version to 2.0.0 (metadata only) or above" in warning
 
 
 def test_an_id_file_naming_an_older_version_is_rewritten_first(tmp_path: Path) -> None:
@@ -386,3 +408,35 @@ def test_a_published_record_without_a_version_is_never_called_none(tmp_path: Pat
     assert plan.record_action == "new-version"
     assert lines and not [line for line in lines if "None" in line]
     assert not [s.describe() for s in plan.steps if "None" in s.describe()]
+
+
+def test_a_push_sync_never_lowers_a_drafts_version_and_a_higher_one_still_raises_it(tmp_path: Path) -> None:
+    """Issue #10 item 7: a release gave the never-published draft 1.2.0 (zenodo.yaml says 1.1.0); the
+    push sync put 1.1.0 back. Likewise for a next-version draft above zenodo.yaml and the published."""
+    first = record("43", published=False, draft=True, version="1.2.0")
+    state = RemoteState("43", first, draft_files=first.files)
+    plan = plan_for(config(tmp_path, version="1.1.0"), state)
+    assert (plan.local_version, plan.status, plan.steps) == ("1.2.0", "unchanged", ())
+    assert "draft 43 keeps its version 1.2.0: metadata.version 1.1.0 is not above it" in plan.notes[0]
+    raised = plan_for(config(tmp_path, version="1.3.0"), state)
+    put = [s for s in raised.steps if isinstance(s, UpdateMetadata)][-1]
+    assert put.document["metadata"]["version"] == "1.3.0" and raised.notes == ()
+    explicit = plan_for(config(tmp_path, version="1.1.0"), state, explicit_version=True)
+    assert [s for s in explicit.steps if isinstance(s, UpdateMetadata)][-1].document["metadata"][
+        "version"
+    ] == "1.1.0"
+    # published 1.2.0 (a release), the next release opened 1.3.0, zenodo.yaml still 1.1.0
+    draft = record("44", published=False, draft=True, version="1.3.0", index=3)
+    state = RemoteState("44", draft, draft_files=draft.files, previous=record("43", version="1.2.0"))
+    assert plan_for(config(tmp_path, version="1.1.0"), state).local_version == "1.3.0"
+
+
+def test_a_push_sync_with_the_published_version_written_differently_keeps_the_label(tmp_path: Path) -> None:
+    """zenodo.yaml says 1.2, a release published 1.2.0: the push syncs as 1.2.0 (the label stays)."""
+    state = RemoteState("42", None, record(version="1.2.0", title="Old title"))
+    plan = plan_for(config(tmp_path, version="1.2"), state)
+    assert plan.record_action == "edit-published"
+    put = [s for s in plan.steps if isinstance(s, UpdateMetadata)][-1]
+    assert put.document["metadata"]["version"] == "1.2.0"
+    assert [c.field for c in plan.metadata_changes] == ["metadata.title"]
+    assert "metadata.version 1.2 is version 1.2.0 as record 42 has it" in plan.notes

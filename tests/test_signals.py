@@ -284,6 +284,7 @@ def test_signal_soak_twenty_runs_stopped_at_random_points_converge(
             cancelled += 1
             assert sum(line.startswith("zsync: cancelled by") for line in stderr.splitlines()) == 1, at
         emulator.faults = Faults()
+        _settle(emulator)
         again = subprocess.run(
             [sys.executable, "-m", "zsync", "sync", str(ds.config_path)], env=env, capture_output=True,
             text=True, timeout=60, check=False,
@@ -293,3 +294,15 @@ def test_signal_soak_twenty_runs_stopped_at_random_points_converge(
         assert remote == {k: ("completed", v) for k, v in ds.local_md5s().items()}, at
         assert len(user_drafts(emulator)) == n + 1, f"{at}: a second draft"
     assert cancelled >= 12, f"only {cancelled} of 20 runs were stopped: the soak proved little"
+
+
+def _settle(emulator: Emulator, quiet_s: float = 0.3) -> None:
+    """Until the emulator has logged nothing new for `quiet_s`: an upload the stopped run abandoned
+    ends on the server (its entry reset, the draft's revision bumped) before the next run starts, as
+    it would at Zenodo long before a re-run job; otherwise the next run may meet that late change
+    (a 412: "changed by someone else during this run", which a further run resolves)."""
+    seen, since = -1, time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        if len(emulator.request_log) != seen:
+            seen, since = len(emulator.request_log), time.monotonic()
+        time.sleep(0.02)

@@ -411,12 +411,16 @@ def test_new_version_with_one_of_twenty_files_changed_uploads_only_that_file(
     assert mutations(emulator) == []
 
 
-def test_lower_local_version_is_refused(ds: Dataset, emulator: Emulator) -> None:
+def test_lower_local_version_changes_nothing_and_is_refused_when_explicit(
+    ds: Dataset, emulator: Emulator
+) -> None:
     sync(ds)
     emulator.publish(ds.record_id())
     ds.set("metadata.version", "0.9.0")
     emulator.clear_log()
-    proc = sync(ds, expect=1)
+    proc = sync(ds)  # without a version given (the push workflow): a warning, nothing changed
+    assert "metadata.version 0.9.0 is below version 1.0.0" in proc.stderr
+    proc = sync(ds, "--set-version", "0.9.0", expect=1)
     assert "lower than the published version 1.0.0" in proc.stderr
     assert mutations(emulator) == []
 

@@ -147,7 +147,7 @@ def _init_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _demo_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("config", nargs="?", default="examples/zenodo.yaml", help="default: examples/zenodo.yaml")
+    p.add_argument("config", nargs="?", help="default: the example dataset shipped with zsync")
 
 
 def _no_arguments(p: argparse.ArgumentParser) -> None:
@@ -333,7 +333,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         "render": _render,
         "schema": _schema,
         "discard": _discard,
-        "demo": lambda a, _env: print_demo(Path(a.config)),
+        "demo": lambda a, _env: print_demo(Path(a.config) if a.config else None),
         "plan": _sync,
         "sync": _sync,
     }
@@ -478,13 +478,14 @@ def _sync(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return 0
 
 
-def print_demo(config_path: Path) -> int:
+def print_demo(config_path: Path | None) -> int:
     """`zsync demo`: print each of the demo's runs as it finishes."""
-    from zsync.demo import DemoSetup, run_demo
+    from zsync.demo import DEMO_CONFIG, DemoSetup, run_demo
 
-    for item in run_demo(config_path):
+    for item in run_demo(config_path or DEMO_CONFIG):
         if isinstance(item, DemoSetup):
-            print(f"zsync demo: syncing a copy of {item.config_path} to a local Zenodo emulator")
+            what = "the example dataset" if config_path is None else str(item.config_path)
+            print(f"zsync demo: syncing a copy of {what} to a local Zenodo emulator")
             print(f"            at {item.emulator_url} (instead of {item.endpoint}; no token, no network)\n")
             continue
         print(f"--- {item.title}")

@@ -93,6 +93,7 @@ __all__ = [
     "parse_config",
     "resolve_token",
     "summarize",
+    "token_file_problem",
     "unread_token_variables",
 ]
 
@@ -305,15 +306,47 @@ def resolve_token(config: Config, environ: Mapping[str, str], *, cwd: Path | Non
     from_dotenv = _dotenv_token([Path.cwd() if cwd is None else cwd, config.source.parent])
     if from_dotenv:
         return from_dotenv
-    token_files = [environ.get(TOKEN_PATH_ENV_VAR, "").strip(), config.path_token]
-    for token_file in token_files:
-        if token_file:
-            try:
-                text = Path(token_file).expanduser().read_text(encoding="utf-8").strip()
-            except (OSError, UnicodeDecodeError):
-                return None
-            return text or None
-    return None
+    named = _named_token_file(config, environ)
+    return None if named is None else _read_token_file(named[0])[0]
+
+
+def _named_token_file(config: Config, environ: Mapping[str, str]) -> tuple[Path, str] | None:
+    """The token file zsync reads, and who named it: REPREP_PATH_ZENODO_TOKEN, else `path_token`
+    (as `zenodo.yaml:4: path_token`). The first one named decides, even when it gives no token."""
+    from_env = environ.get(TOKEN_PATH_ENV_VAR, "").strip()
+    if from_env:
+        return Path(from_env).expanduser(), TOKEN_PATH_ENV_VAR
+    if config.path_token is None:
+        return None
+    line = config.line_of("path_token")
+    return config.path_token.expanduser(), f"{config.source.name}{f':{line}' if line else ''}: path_token"
+
+
+def _read_token_file(path: Path) -> tuple[str | None, str]:
+    """(the token, "") or (None, why the file gave none)."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None, "does not exist"
+    except IsADirectoryError:
+        return None, "is a folder, not a file"
+    except UnicodeDecodeError:
+        return None, "is not UTF-8 text"
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or type(exc).__name__})"
+    return (text, "") if text else (None, "is empty")
+
+
+def token_file_problem(config: Config, environ: Mapping[str, str]) -> str | None:
+    """Why the token file named by REPREP_PATH_ZENODO_TOKEN or `path_token` gave no token, in the
+    form `zenodo.yaml:4: path_token: the token file /home/me/token.txt does not exist`; None when
+    no file is named or it holds a token. The path is printed, never the file's content."""
+    named = _named_token_file(config, environ)
+    if named is None:
+        return None
+    path, who = named
+    token, why = _read_token_file(path)
+    return None if token else f"{who}: the token file {path} {why}"
 
 
 def _dotenv_token(folders: list[Path]) -> str | None:

@@ -2,7 +2,9 @@
 
 No token and no network: a new user sees the plan, per-file progress and the summary of a first
 sync, then a second run that uploads nothing. The dataset folder is copied to a temporary folder,
-so the user's record-id file is never touched. `run_demo` yields one `DemoRun` per run and prints
+so the user's record-id file is never touched. Without a config it is `DEMO_CONFIG`, the example
+dataset shipped in the package (a copy of the repository's examples/), so the demo also runs from a
+wheel (pipx, uv tool) or the image, outside a checkout. `run_demo` yields one `DemoRun` per run and prints
 nothing: the CLI prints them.
 """
 
@@ -21,6 +23,8 @@ from zsync.models import Config
 from zsync.report import LogReporter
 
 _TOKEN = "demo-token"  # noqa: S105 (the emulator's own throwaway token)
+
+DEMO_CONFIG = Path(__file__).parent / "demodata" / "zenodo.yaml"
 
 RUNS = (("1. plan", True), ("2. first sync", False), ("3. second sync", False))
 
@@ -44,7 +48,7 @@ class DemoSetup:
     endpoint: str
 
 
-def run_demo(config_path: Path) -> Iterator[DemoSetup | DemoRun]:
+def run_demo(config_path: Path = DEMO_CONFIG) -> Iterator[DemoSetup | DemoRun]:
     """Copy the dataset, start an emulator, then plan, sync and sync again: one item per stage."""
     from zsync.api import ZenodoClient
     from zsync.emulator import Emulator
@@ -79,7 +83,7 @@ def _copy_dataset(config: Config, config_path: Path, work: Path) -> Path:
         raise UsageError(
             f"zsync demo copies a dataset that lives beside its config; these are outside {base}: "
             + ", ".join(outside),
-            hint="try `zsync demo examples/zenodo.yaml`, or `zsync plan` against your own endpoint",
+            hint="try `zsync demo` (the example dataset), or `zsync plan` against your own endpoint",
         )
     for path in [config_path.resolve(), *config.paths, *([config.path_readme] if config.path_readme else [])]:
         target = work / path.resolve().relative_to(base)

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from zsync import atomicwrite, cancel, createnote
 from zsync._version import __version__
-from zsync.apicommunities import members_of, review_of
 from zsync.communityplan import RemoveCommunity, RequestInclusion, SetReview, SubmitReview, with_communities
 from zsync.config import (
     TOKEN_SOURCES,
@@ -34,6 +33,7 @@ from zsync.config import (
     load_config,
     matched_lines,
     resolve_token,
+    token_file_problem,
     unread_token_variables,
 )
 from zsync.createnote import CreateNote, CreateNotes
@@ -213,12 +213,12 @@ def sync(  # noqa: PLR0913 (the public API takes keyword arguments; _Run bundles
             _tell_how_read(config, reporter)
             if version:
                 config = config.with_version(release_version(version))
-            if token is _FROM_ENVIRONMENT:
-                token = resolve_token(config, env, cwd=cwd)
+            looked = token is _FROM_ENVIRONMENT  # else the caller (the Action) passed it, or None
+            token = resolve_token(config, env, cwd=cwd) if looked else token
             workdir = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="zsync-archives-"))
             local_files = read_local_files(config, reporter, Path(workdir))
         if not token and client is None:
-            return _without_token(config, local_files, env, require_token=require_token)
+            return _without_token(config, local_files, env, require_token=require_token, looked=looked)
         if client is None:
             client = make_client(config, token or "", env, ClientLimits(retry, deadline), reporter)
         options = PlanOptions(publish, reserve_doi, submit_review, share_link, bool(version))
@@ -246,11 +246,32 @@ def read_local_files(config: Config, reporter: Reporter, workdir: Path) -> tuple
     return local_files
 
 
+def _why_no_token(config: Config, environ: Mapping[str, str], *, looked: bool) -> str:
+    """`no Zenodo token`, with what a user who named a token file needs to hear: that file gave none
+    (`zenodo.yaml:4: path_token: the token file /x/missing.txt does not exist`), or it was not read
+    because the token is passed in (the Action's token input)."""
+    if looked:
+        problem = token_file_problem(config, environ)
+        return f"no Zenodo token ({problem})" if problem else "no Zenodo token"
+    if config.path_token is None:
+        return "no Zenodo token"
+    line = config.line_of("path_token")
+    where = f"{config.source.name}{f':{line}' if line else ''}"
+    return f"no Zenodo token (none was passed in, and then path_token, {where}, is not read)"
+
+
 def _without_token(
-    config: Config, local_files: tuple[LocalFile, ...], environ: Mapping[str, str], *, require_token: bool
+    config: Config,
+    local_files: tuple[LocalFile, ...],
+    environ: Mapping[str, str],
+    *,
+    require_token: bool,
+    looked: bool,
 ) -> SyncResult:
     """No token: the config and files were validated; refused when a token was required, or when a
-    CI job set a token variable zsync does not read (it would otherwise succeed having sent nothing)."""
+    CI job set a token variable zsync does not read (it would otherwise succeed having sent nothing).
+    `looked` says zsync looked for the token itself (not handed one by the Action), see _why_no_token."""
+    why = _why_no_token(config, environ, looked=looked)
     unread = unread_token_variables(environ) if environ.get("GITHUB_ACTIONS") == "true" else []
     if unread:
         raise UsageError(
@@ -260,7 +281,7 @@ def _without_token(
         )
     if require_token:
         raise UsageError(
-            "no Zenodo token, and one is required (require-token); nothing was sent",
+            f"{why}, and one is required (require-token); nothing was sent",
             hint=f"zsync reads {TOKEN_SOURCES}",
         )
     return SyncResult(
@@ -270,7 +291,7 @@ def _without_token(
         record_id=config_record_id(config),
         local_files=local_files,
         notes=(
-            "no Zenodo token: validated the configuration and files only; nothing was sent "
+            f"{why}: validated the configuration and files only; nothing was sent "
             f"(zsync reads {TOKEN_SOURCES})",
         ),
     )
@@ -457,6 +478,8 @@ def _with_communities(client: ZenodoClient, config: Config, state: RemoteState) 
     requests that decide what to do: the draft's review, or the published record's inclusions."""
     if not config.communities:
         return state
+    from zsync.apicommunities import members_of, review_of  # the client's module: imports requests
+
     found, problems = [], []
     for index, slug in enumerate(config.communities):
         community = client.get_community(slug)
@@ -706,7 +729,8 @@ class _Run:
     ) -> SyncResult:
         current = done.final
         published = bool(current and current.is_published and not current.is_draft)
-        unchanged = len(the_plan.unchanged) if planned else len(local) - done.uploaded
+        # A plan that changes nothing may still leave differing files alone (leave-published).
+        unchanged = len(the_plan.unchanged) if planned or the_plan.is_noop else len(local) - done.uploaded
         return SyncResult(
             status="planned" if planned else the_plan.status,
             state=None if current is None else ("published" if published else "draft"),
@@ -1037,6 +1061,7 @@ _ACTION_TEXT = {
     "new-version": "open a new version after {version}record {id}",
     "edit-published": "edit the metadata of published record {id}",
     "none": "nothing: published record {id} is up to date",
+    "leave-published": "nothing: {version}record {id} is published, above the local version",
 }
 
 

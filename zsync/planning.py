@@ -63,6 +63,7 @@ RecordAction = Literal[
     "new-version",  # published, local version greater: open the next version, import files, change
     "edit-published",  # published, same version, only metadata differs: edit draft, PUT, publish
     "none",  # published, same version, nothing differs
+    "leave-published",  # published above the local version (a release's), no version given: left alone
 ]
 
 Status = Literal["created", "updated", "unchanged", "new-version"]
@@ -496,8 +497,11 @@ def compute_plan(
     """The steps that make the record described by `state` match `config` and `local_files`.
 
     `today` is the ISO date a new draft, a new version or a first publication gets. Raises SyncError
-    for states that forbid a sync: published files that differ at the same version, a local version
-    lower than the published one, or a next-version draft whose version is not above the published one.
+    for states that forbid a sync: published files that differ at the same version, an explicit
+    version lower than the published one (or the same one written differently), or a next-version
+    draft whose version is not above the published one. Without an explicit version (the push
+    workflow, beside a release workflow that sets the version from its tag) a draft's higher version is
+    kept and a published higher version is left alone: see `_keep_draft_version`, `_plan_behind`.
     """
     ctx = _Context(config, tuple(local_files), state, today, options)
     notes = check_embargo(config, state.record or state.draft, today)
@@ -510,7 +514,7 @@ def compute_plan(
     if state.followed:
         first = WriteRecordId(state.followed, "the id file named an older version")
         plan = replace(plan, steps=(first, *plan.steps))
-    return replace(plan, notes=notes)
+    return replace(plan, notes=(*plan.notes, *notes))
 
 
 def check_embargo(config: Config, remote: RemoteRecord | None, today: str) -> tuple[str, ...]:
@@ -586,8 +590,8 @@ def _plan_draft(ctx: _Context, draft: RemoteRecord) -> Plan:
     """An unpublished draft (new, or the next version): change it in place."""
     state = ctx.state
     remote_files = state.draft_files
+    ctx, notes = _keep_draft_version(ctx, draft)
     if (draft.version_index or 1) > 1:
-        ctx = _keep_release_version(ctx, draft)
         _check_next_version(ctx, draft)
         if state.needs_import:
             assert state.previous is not None
@@ -626,6 +630,7 @@ def _plan_draft(ctx: _Context, draft: RemoteRecord) -> Plan:
         tuple(changes),
         _kept(actions),
         _draft_warnings(ctx, draft),
+        notes=notes,
     )
 
 
@@ -642,19 +647,20 @@ def _draft_warnings(ctx: _Context, draft: RemoteRecord) -> tuple[str, ...]:
     )
 
 
-def _keep_release_version(ctx: _Context, draft: RemoteRecord) -> _Context:
-    """A push sync (no explicit version) meeting a next-version draft that a release run opened
-    (`--set-version 1.2.0` while zenodo.yaml still says 1.1.0) syncs into that draft and keeps its
-    version, instead of failing every push until zenodo.yaml catches up."""
-    previous = ctx.state.previous
-    if ctx.options.explicit_version or previous is None or not draft.version or draft.version == ctx.version:
-        return ctx
-    # Only when zenodo.yaml still names the published version (not yet bumped): a lower one is a mistake.
-    if not is_orderable(draft.version) or ctx.order(previous.version) != 0:
-        return ctx
-    if compare_versions(draft.version, previous.version) <= 0:
-        return ctx
-    return replace(ctx, config=ctx.config.with_version(draft.version))
+def _keep_draft_version(ctx: _Context, draft: RemoteRecord) -> tuple[_Context, tuple[str, ...]]:
+    """A sync without an explicit version (the push workflow) never lowers a draft's version: a
+    release gave the draft its version from the tag (`--set-version 1.2.0`) while zenodo.yaml still
+    says 1.1.0, and putting 1.1.0 back would undo the release (or fail as not above the published
+    1.1.0). A higher metadata.version still raises it; --set-version sets any version."""
+    if ctx.options.explicit_version or not draft.version or draft.version == ctx.version:
+        return ctx, ()
+    if not is_orderable(draft.version) or compare_versions(draft.version, ctx.version) < 0:
+        return ctx, ()
+    note = (
+        f"draft {draft.id} keeps its version {draft.version}: metadata.version {ctx.version} is not above "
+        "it, and a sync without --set-version never lowers a draft's version (a release set it)"
+    )
+    return replace(ctx, config=ctx.config.with_version(draft.version)), (note,)
 
 
 def _check_next_version(ctx: _Context, draft: RemoteRecord) -> None:
@@ -672,14 +678,29 @@ def _check_next_version(ctx: _Context, draft: RemoteRecord) -> None:
 
 def _plan_published(ctx: _Context, record: RemoteRecord) -> Plan:
     order = ctx.order(record.version)
+    if order > 0:
+        return _plan_new_version(ctx, record)
+    if ctx.options.explicit_version:
+        _refuse_explicit_version(ctx, record, order)
+    elif order < 0:
+        return _plan_behind(ctx, record)
+    elif record.version and ctx.version != record.version:
+        # 1.2 is 1.2.0 as a release published it: the published label stays, the sync goes on.
+        plan = _plan_same_version(replace(ctx, config=ctx.config.with_version(record.version)), record)
+        note = f"metadata.version {ctx.version} is version {record.version} as record {record.id} has it"
+        return replace(plan, notes=(*plan.notes, note))
+    return _plan_same_version(ctx, record)
+
+
+def _refuse_explicit_version(ctx: _Context, record: RemoteRecord, order: int) -> None:
+    """An explicit version (a release tag) below the published one, or the same one written otherwise
+    (`--set-version 1.2` after 1.2.0): the release asked for what zsync cannot do."""
     if order < 0:
         raise SyncError(
             f"the local version {ctx.version} is lower than the published version {record.version} "
             f"of record {record.id}; nothing was changed",
             hint=f"set metadata.version above {record.version}, or point path_record_id at the right record",
         )
-    if order > 0:
-        return _plan_new_version(ctx, record)
     if ctx.version != record.version:
         # 1.2 and 1.2.0 are the same version, but sending 1.2 would rewrite the published label.
         raise SyncError(
@@ -687,6 +708,46 @@ def _plan_published(ctx: _Context, record: RemoteRecord) -> Plan:
             "zsync does not rewrite a published version label; nothing was changed",
             hint=f"write {record.version} as it was published, or give a higher version",
         )
+
+
+def _plan_behind(ctx: _Context, record: RemoteRecord) -> Plan:
+    """No explicit version, and metadata.version is below the published one: a release published a
+    version from its tag while zenodo.yaml was not raised. Nothing is changed (a lower version is
+    never opened, and a config that does not describe the published version does not rewrite it);
+    a warning says what differs and how it gets there, and the run succeeds."""
+    actions = diff_files(ctx.local, record.files)
+    kept = record.metadata.get("publication_date")
+    ahead = replace(ctx, config=ctx.config.with_version(record.version or ctx.version))
+    changes = ahead.changes(ahead.desired(kept if isinstance(kept, str) else ctx.today), record)
+    differ = [a.key for a in actions if a.kind != "keep"] + [c.field for c in changes]
+    said = (
+        f"metadata.version {ctx.version} is below version {record.version}, published as record "
+        f"{record.id}: its files and metadata are left as they are"
+    )
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    if differ:
+        warnings = (
+            f"{said}, though the local {', '.join(differ)} differ: the next release brings them to "
+            f"Zenodo, or set metadata.version to {record.version} (metadata only) or above (a new version)",
+        )
+    else:
+        notes = (f"{said} (they match the local ones)",)
+    return Plan(
+        "leave-published",
+        (),
+        "unchanged",
+        ctx.version,
+        record.version,
+        record.id,
+        unchanged=_kept(actions),
+        warnings=warnings,
+        notes=notes,
+    )
+
+
+def _plan_same_version(ctx: _Context, record: RemoteRecord) -> Plan:
+    """Published, and the local version is the published one: only the metadata may change."""
     actions = diff_files(ctx.local, record.files)
     changed = [a for a in actions if a.kind != "keep"]
     if changed:
