@@ -239,6 +239,9 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZENODO_", "REPREP_", "INPUT_"))}
     env.pop("GITHUB_OUTPUT", None)
     env.pop("GITHUB_STEP_SUMMARY", None)
+    # An installed zsync runs from cached bytecode (pip and the image compile it); without the cache
+    # every child would recompile zsync's modules and the start-up figures would measure that.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     # `python -m benchmarks.child` must find this package wherever the child starts.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(REPO_ROOT), env.get("PYTHONPATH"))))
     env.update(extra or {})

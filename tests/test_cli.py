@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -157,6 +158,30 @@ def test_no_token_output_never_says_none(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "record: 100004" in proc.stdout
     assert "None" not in proc.stdout + proc.stderr
+
+
+def test_a_closed_stdout_stops_quietly_without_a_traceback() -> None:
+    """`zsync render | head`: when the reader goes away, zsync stops writing, prints no traceback
+    (Python's flush at exit included) and exits 1."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before zsync writes its first byte
+    try:
+        for command in (["render"], ["render", "--explain"], ["plan"]):
+            done = subprocess.run(
+                [sys.executable, "-m", "zsync", *command],
+                cwd=EXAMPLE.parent,
+                stdout=write_end,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert "Traceback" not in done.stderr, (command, done.stderr)
+            assert "Exception ignored" not in done.stderr, (command, done.stderr)
+            assert "internal error" not in done.stderr, (command, done.stderr)
+            assert done.returncode == 1, (command, done.returncode, done.stderr)
+    finally:
+        os.close(write_end)
 
 
 def test_demo_without_a_config_syncs_the_shipped_dataset_from_any_folder(tmp_path: Path) -> None:

@@ -197,3 +197,15 @@ def test_fault_soak_share_links_are_made_once(tmp_path: Path, emulator: Emulator
         emulator.clear_log()
         sync(ds)
         assert mutations(emulator) == [], f"run {run}"
+
+
+def test_the_emulator_checks_and_dumps_links_as_invenio_does(ds: Dataset, emulator: Emulator) -> None:
+    record_id = outputs_of(sync(ds, "--json"))["record-id"]
+    path = f"/records/{record_id}/access/links"
+    when = "2027-01-01T00:00:00Z"  # marshmallow's Date field takes YYYY-MM-DD only
+    refused = api(emulator, "POST", path, json={"permission": "preview", "expires_at": when}).json()
+    assert refused["errors"] == [{"field": "expires_at", "messages": ["Not a valid date."]}]
+    unknown = api(emulator, "POST", path, json={"permission": "preview", "token": "mine"}).json()
+    assert unknown["errors"] == [{"field": "token", "messages": ["Unknown field."]}]
+    made = api(emulator, "POST", path, json={"permission": "view"}).json()
+    assert set(made) == {"id", "created_at", "permission", "description", "token"}  # no origin, no date

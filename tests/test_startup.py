@@ -1,15 +1,81 @@
 """Start-up: what a CI step pays on every run. zsync's regular expressions are compiled where they are
-used (`zsync.lazyre`), never at import; `zsync validate` does not import requests (see test_cli)."""
+used (`zsync.lazyre`), never at import; `zsync validate` and a `zsync plan` without a token import
+none of the modules only HTTP, a description or an unusual version needs (the timings themselves are
+in `python -m benchmarks --only startup`, never asserted here)."""
 
 from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parent.parent / "zsync"
+EXAMPLE = PACKAGE.parent / "examples" / "zenodo.yaml"
+
+# What a run that sends nothing and renders no description must not pay for: the HTTP stack (requests,
+# urllib3, tenacity: about as much again as the rest of zsync), Markdown, PEP 440 parsing (a semantic
+# version needs none), importlib.resources, and the thread pool (nothing is hashed).
+NOT_AT_START_UP = (
+    "requests",
+    "urllib3",
+    "tenacity",
+    "markdown_it",
+    "packaging",
+    "importlib.resources",
+    "concurrent.futures",
+)
+
+_REPORT_IMPORTS = (
+    "import json, sys\n"
+    "from zsync.cli import main\n"
+    "rc = main(sys.argv[1:])\n"
+    "import yaml.reader\n"
+    "pattern = yaml.reader.Reader.NON_PRINTABLE\n"
+    "print(json.dumps({'rc': rc, 'heavy': [m for m in HEAVY if m in sys.modules],\n"
+    "    'reader_pattern_compiled': getattr(pattern, '_compiled', pattern) is not None}))\n"
+)
+
+
+def _imports_of(*args: str, cwd: Path) -> dict[str, object]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("ZENODO_", "REPREP_", "GITHUB_", "INPUT_"))
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", _REPORT_IMPORTS.replace("HEAVY", repr(NOT_AT_START_UP)), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.parametrize("command", ["validate", "plan"])
+def test_a_run_that_sends_nothing_imports_no_http_markdown_or_pep440(command: str, tmp_path: Path) -> None:
+    # `plan` without a token validates the config and its files and sends nothing (status validated).
+    result = _imports_of(command, str(EXAMPLE), cwd=tmp_path)
+    assert result["rc"] == 0
+    assert result["heavy"] == []
+
+
+def test_yaml_is_read_by_libyaml_without_compiling_the_pure_python_readers_pattern(tmp_path: Path) -> None:
+    # PyYAML's pure-Python reader checks for unprintable characters with one pattern of a few Unicode
+    # ranges, which costs as much to compile as starting Python; libyaml, which zsync uses, checks itself.
+    yaml = pytest.importorskip("yaml")
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML without libyaml: the pure-Python reader is used, and compiles its pattern")
+    result = _imports_of("validate", str(EXAMPLE), cwd=tmp_path)
+    assert result["rc"] == 0
+    assert result["reader_pattern_compiled"] is False
 
 
 def _module_level_compiles(path: Path) -> list[int]:
@@ -57,3 +123,27 @@ def test_importing_the_config_and_the_engine_compiles_none_of_zsyncs_patterns() 
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == []
+
+
+def test_compiling_lazily_defers_patterns_and_restores_re_compile() -> None:
+    import re
+
+    from zsync.lazyre import Lazy, compiling_lazily
+
+    compile_before = re.compile
+
+    def import_that_fails() -> Lazy:
+        with compiling_lazily():
+            pattern = re.compile("[unclosed")  # an error only when used: nothing was compiled yet
+            assert isinstance(pattern, Lazy)
+            raise RuntimeError(pattern)
+
+    with pytest.raises(RuntimeError) as failed:
+        import_that_fails()
+    assert re.compile is compile_before
+    deferred = failed.value.args[0]
+    with pytest.raises(re.error):
+        deferred.search("x")
+    with compiling_lazily():
+        words = re.compile(r"\w+")
+    assert words.findall("a bc") == ["a", "bc"]  # a method Lazy does not name is the compiled one's

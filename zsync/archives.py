@@ -14,7 +14,6 @@ are).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from dataclasses import dataclass
@@ -96,6 +95,8 @@ class _HashingWriter:
     """A write-only, non-seekable stream to a file that hashes what goes through it."""
 
     def __init__(self, out: IO[bytes]) -> None:
+        import hashlib  # here: `zsync validate` of a config without archives never hashes
+
         self.out = out
         self.digest: _Hash = hashlib.md5(usedforsecurity=False)
         self.size = 0

@@ -228,10 +228,24 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return emulator_main(arguments[1:])
         with cancel.handling_signals(restore=argv is not None):  # None: the process's own command line
             return _main(arguments, environ)
+    except BrokenPipeError:  # stdout's reader went away mid-run (`zsync render | head`)
+        return _stdout_gone()
     finally:
-        sys.stdout.close()  # writes what the escaping held back; the real streams stay open
+        try:
+            sys.stdout.close()  # writes what the escaping held back; the real streams stay open
+        except BrokenPipeError:
+            _stdout_gone()
         sys.stderr.close()
         sys.stdout, sys.stderr = streams
+
+
+def _stdout_gone() -> int:
+    """The reader of stdout has gone (`zsync render | head`): as `head` asked, write nothing more,
+    and point the descriptor at /dev/null so that Python's flush at exit raises nothing either."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
+    os.close(devnull)
+    return 1
 
 
 def _main(arguments: list[str], environ: Mapping[str, str] | None) -> int:
@@ -260,8 +274,7 @@ def _main(arguments: list[str], environ: Mapping[str, str] | None) -> int:
         print("zsync: interrupted; run the same command again to resume", file=sys.stderr)
         return 128 + signal.SIGINT
     except OSError as exc:  # a file zsync must read or write (the id file, a data file) failed
-        print(f"zsync: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
-        return 1
+        return _os_error(exc, args.command)
     except Exception as exc:
         # A bug in zsync. Its text is not printed: it could quote a request, headers and all.
         import logging
@@ -272,6 +285,16 @@ def _main(arguments: list[str], environ: Mapping[str, str] | None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _os_error(exc: OSError, command: str) -> int:
+    """One line for a file zsync could not read or write; a closed stdout goes on up to `main`."""
+    if isinstance(exc, BrokenPipeError):
+        if command == "sync":  # a sync stopped by it must not end unnoticed (stderr still works)
+            print("zsync: stopped: the reader of zsync's output went away (broken pipe)", file=sys.stderr)
+        raise exc
+    print(f"zsync: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+    return 1
 
 
 def exit_at_once_on_signal() -> None:

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from zsync import atomicwrite, cancel, createnote, writeback
 from zsync._version import __version__
-from zsync.apicommunities import members_of, review_of
 from zsync.communityplan import RemoveCommunity, RequestInclusion, SetReview, SubmitReview, with_communities
 from zsync.config import (
     TOKEN_SOURCES,
@@ -485,6 +484,8 @@ def _with_communities(client: ZenodoClient, config: Config, state: RemoteState) 
     requests that decide what to do: the draft's review, or the published record's inclusions."""
     if not config.communities:
         return state
+    from zsync.apicommunities import members_of, review_of  # the client's module: imports requests
+
     found, problems = [], []
     for index, slug in enumerate(config.communities):
         community = client.get_community(slug)

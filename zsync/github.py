@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -316,6 +315,8 @@ def emit_outputs(environ: Mapping[str, str], result: SyncResult) -> str | None:
 
 def format_outputs(mapping: Mapping[str, str]) -> str:
     """`name<<DELIMITER` blocks, safe for any value (newlines, `=`); the delimiter never occurs in it."""
+    import uuid  # here: it imports `platform`, which every other run of zsync does without
+
     blocks = []
     for name, value in mapping.items():
         delimiter = f"ghadelimiter_{uuid.uuid4()}"

@@ -2,13 +2,20 @@
 
 Start-up is what every CI step pays: `zsync validate` checks a few identifiers at most, so the
 patterns of the others are never compiled. `Lazy(pattern, flags)` has the methods of a compiled
-pattern that zsync uses.
+pattern that zsync uses (any other is handed to the compiled pattern).
+
+`compiling_lazily()` does the same for a third-party module while it is imported: PyYAML compiles
+about fifteen patterns at import, one of them (the pure-Python reader's check for unprintable
+characters, a few Unicode ranges) costing as much as starting the interpreter, and the C loader zsync
+uses never needs it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 
 class Lazy:
@@ -42,3 +49,21 @@ class Lazy:
 
     def sub(self, repl: str | Callable[[re.Match[str]], str], text: str, count: int = 0) -> str:
         return self.compiled.sub(repl, text, count=count)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for what a module imported under `compiling_lazily` calls (findall, split, flags...).
+        return getattr(self.compiled, name)
+
+
+@contextmanager
+def compiling_lazily() -> Iterator[None]:
+    """While the block runs, `re.compile` returns a `Lazy` pattern: wrap the import of a module
+    that compiles patterns at import time and uses few of them (a module already imported is not
+    affected). Meant for start-up, before any thread of zsync's runs: another thread compiling a
+    pattern meanwhile would get a `Lazy`, which works the same but is not an `re.Pattern`."""
+    compile_now = re.compile
+    re.compile = Lazy  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        re.compile = compile_now

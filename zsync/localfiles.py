@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Collection, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,6 +94,8 @@ def hash_files(
     if len(todo) == 1:
         digests = [md5_of(todo[0].path)]
     else:
+        from concurrent.futures import ThreadPoolExecutor  # here: a run that hashes nothing needs no pool
+
         with ThreadPoolExecutor(max_workers=workers(len(todo)), thread_name_prefix="zsync-md5") as pool:
             digests = list(pool.map(md5_of, [f.path for f in todo]))
     found = {f.key: digest for f, digest in zip(todo, digests, strict=True)}

@@ -18,8 +18,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from markdown_it import MarkdownIt
-
 from zsync import doitext
 from zsync.errors import ConfigError, Problem
 from zsync.lazyre import Lazy
@@ -337,6 +335,8 @@ def render_description(path: Path) -> str:
     text = doitext.without_badge(text)
     if suffix in _HTML_SUFFIXES:
         return text
+    from markdown_it import MarkdownIt  # here: a run that renders no description never imports it
+
     return str(MarkdownIt("commonmark").enable("table").render(text))
 
 

@@ -8,7 +8,6 @@ cannot map is a warning, a value whose shape it cannot read a problem (a config 
 
 from __future__ import annotations
 
-import html
 from typing import NamedTuple
 
 from zsync import vocabulary
@@ -78,6 +77,8 @@ def one_or_many(node: Node) -> list[Node]:
 
 def html_paragraphs(node: Node) -> Node:
     """Plain text as HTML paragraphs (a description is HTML on Zenodo)."""
+    import html  # here: its entity table costs every `zsync validate` without a metadata source
+
     text = str(scalar(node))
     paragraphs = [" ".join(part.split()) for part in text.split("\n\n") if part.strip()]
     return Built("scalar", node.line, "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs))

@@ -6,12 +6,13 @@ files under the wrong version: when two versions cannot be ordered, say so inste
 
 from __future__ import annotations
 
-from typing import Any
-
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING, Any
 
 from zsync.errors import SyncError, UsageError
 from zsync.lazyre import Lazy
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 # semver.org's recommended pattern, with an optional leading "v" (release tags).
 _SEMVER = Lazy(
@@ -43,13 +44,7 @@ ORDERABLE_HINT = "use semantic (1.2.0), PEP 440 (1.2.0rc1) or calendar (2026.11.
 def is_orderable(version: str) -> bool:
     """Whether zsync can order `version` against others: a semantic or PEP 440 (calendar) version.
     `latest`, `first release` and `2024-spring` are not: the next version could not be compared."""
-    if _semver_key(version) is not None:
-        return True
-    try:
-        Version(version)
-    except InvalidVersion:
-        return False
-    return True
+    return _semver_key(version) is not None or _pep440(version) is not None
 
 
 def is_prerelease(version: str) -> bool:
@@ -57,10 +52,8 @@ def is_prerelease(version: str) -> bool:
     key = _semver_key(version)
     if key is not None:
         return key[1] == 0
-    try:
-        return Version(version).is_prerelease
-    except InvalidVersion:
-        return False
+    parsed = _pep440(version)
+    return parsed is not None and parsed.is_prerelease
 
 
 def compare_versions(a: str, b: str | None) -> int:
@@ -75,13 +68,21 @@ def compare_versions(a: str, b: str | None) -> int:
     ka, kb = _semver_key(a), _semver_key(b)
     if ka is not None and kb is not None:
         return _cmp(ka, kb)
-    try:
-        va, vb = Version(a), Version(b)
-    except InvalidVersion:
-        raise SyncError(
-            f"cannot tell whether version {a!r} comes after {b!r}", hint=_unorderable_hint(a, b)
-        ) from None
+    va, vb = _pep440(a), _pep440(b)
+    if va is None or vb is None:
+        raise SyncError(f"cannot tell whether version {a!r} comes after {b!r}", hint=_unorderable_hint(a, b))
     return _cmp(va, vb)
+
+
+def _pep440(version: str) -> Version | None:
+    """`version` as PEP 440 reads it, None when it cannot. packaging is imported here, not at the
+    top: a semantic version (the common case, and every `zsync validate` of one) never needs it."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return None
 
 
 def _unorderable_hint(a: str, b: str) -> str:

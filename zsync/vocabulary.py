@@ -14,12 +14,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from functools import cache
-from importlib.resources import files
+from pathlib import Path
 from typing import Any
+
+# The package's own folder, not importlib.resources: importing that (with zipfile, tempfile, threading)
+# is a twentieth of `zsync validate`'s start-up, and zsync is always installed as files (a wheel, or
+# the image's /app/zsync).
+_VOCAB = Path(__file__).resolve().parent / "vocab"
 
 
 def _load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(files("zsync").joinpath("vocab", name).read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((_VOCAB / name).read_text(encoding="utf-8"))
     return data
 
 

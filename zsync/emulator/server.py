@@ -110,6 +110,9 @@ class LoggedRequest:
     content_type: str
     violations: tuple[str, ...] = ()
     started_at: float = 0.0
+    json_body: Any = (
+        None  # the JSON a route read (tests check the request payloads against InvenioRDM's schemas)
+    )
 
 
 class _Reply:
@@ -325,6 +328,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         self._status = 0
         self._body_bytes = 0
+        self._json_body: Any = None
         self._drained = False
         self._fault: str | None = None
         self._log_request: Callable[[], None] | None = None
@@ -366,6 +370,7 @@ class _Handler(BaseHTTPRequestHandler):
                     content_type=self.headers.get("Content-Type", ""),
                     violations=tuple(violations),
                     started_at=started_at,
+                    json_body=self._json_body,
                 )
             )
 
@@ -505,7 +510,8 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length)
         self._body_bytes += len(raw)
         try:
-            return json.loads(raw.decode("utf-8")) if raw else None
+            self._json_body = json.loads(raw.decode("utf-8")) if raw else None
+            return self._json_body
         except (UnicodeDecodeError, json.JSONDecodeError):
             self._reply_error(ApiError(400, "Unable to decode JSON data in request body."))
             return _INVALID

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import yaml
-from yaml.reader import ReaderError
-
+from zsync.lazyre import compiling_lazily
 from zsync.loader.nodes import DocumentError, Kind, Node, Unreadable
+
+# PyYAML's patterns are compiled when first used: the C loader never uses the costliest.
+with compiling_lazily():
+    import yaml
+    from yaml.reader import ReaderError
 
 # libyaml's composer (when PyYAML has it) is ~20x faster on a long config; same nodes, same marks.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
