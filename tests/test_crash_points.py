@@ -101,6 +101,32 @@ def test_the_mutating_calls_come_from_the_step_types() -> None:
     assert all(callable(getattr(ZenodoClient, name)) for name in MUTATING)
 
 
+Flow = Callable[[Dataset, Emulator], None]
+
+
+def mutations_of_flow(tmp_path: Path, emulator: Emulator, flow: Flow) -> list[str]:
+    """The mutating requests of the run `flow` leads up to, made once on a probe dataset."""
+    probe = make_dataset(tmp_path / "probe", emulator.url)
+    flow(probe, emulator)
+    emulator.clear_log()
+    run(probe)
+    return mutations(emulator)
+
+
+def stopped_and_resumed(tmp_path: Path, emulator: Emulator, flow: Flow, stop_after: int) -> Dataset:
+    """A dataset whose run (after `flow`) stopped right after mutating call `stop_after`, then
+    completed by the next run; a third run has nothing to do (checked here)."""
+    ds = make_dataset(tmp_path / f"stop{stop_after}", emulator.url)
+    flow(ds, emulator)
+    with pytest.raises(Stop):
+        run(ds, StoppingClient(emulator.url, stop_after))
+    run(ds)
+    emulator.clear_log()
+    assert run(ds).status == "unchanged", f"stopped after call {stop_after}: a third run had work"
+    assert mutations(emulator) == [], f"stopped after call {stop_after}"
+    return ds
+
+
 @pytest.mark.parametrize("flow_name", FLOWS)
 def test_a_run_stopped_after_any_request_is_completed_by_the_next(
     flow_name: str, tmp_path: Path, emulator: Emulator

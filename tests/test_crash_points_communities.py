@@ -5,12 +5,11 @@ twice; a third run finds nothing to do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_crash_points import MUTATING, Stop, StoppingClient, run
-from test_sync_e2e import Dataset, make_dataset, mutations
+from test_crash_points import MUTATING, Flow, mutations_of_flow, run, stopped_and_resumed
+from test_sync_e2e import Dataset
 
 from zsync.emulator import Emulator
 
@@ -50,7 +49,7 @@ def version_review(ds: Dataset, emulator: Emulator) -> None:
     ds.write_file("file01.csv", b"changed for the new version\n")
 
 
-FLOWS: dict[str, tuple[Callable[[Dataset, Emulator], None], int]] = {
+FLOWS: dict[str, tuple[Flow, int]] = {
     "review-submit": (review_submit, 1),
     "inclusion": (inclusion, 2),
     "version-review": (version_review, 1),
@@ -67,21 +66,10 @@ def test_a_run_stopped_after_any_community_call_is_completed_once(
 ) -> None:
     _communities(emulator)
     flow, expected_requests = FLOWS[flow_name]
-    probe = make_dataset(tmp_path / "probe", emulator.url)
-    flow(probe, emulator)
-    emulator.clear_log()
-    run(probe)
-    total = len(mutations(emulator))
-    assert total >= 2
-    for stop_after in range(1, total + 1):
-        ds = make_dataset(tmp_path / f"stop{stop_after}", emulator.url)
-        flow(ds, emulator)
-        with pytest.raises(Stop):
-            run(ds, StoppingClient(emulator.url, stop_after))
-        run(ds)
-        emulator.clear_log()
-        assert run(ds).status == "unchanged", f"stopped after call {stop_after}: a third run had work"
-        assert mutations(emulator) == [], f"stopped after call {stop_after}"
+    calls = mutations_of_flow(tmp_path, emulator, flow)
+    assert len(calls) >= 2
+    for stop_after in range(1, len(calls) + 1):
+        ds = stopped_and_resumed(tmp_path, emulator, flow, stop_after)
         made = _requests_of(emulator, ds.record_id())
         assert len(made) == expected_requests, f"stopped after call {stop_after}: {made}"
         assert {r["status"] for r in made} == {"submitted"}, f"stopped after call {stop_after}"

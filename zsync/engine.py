@@ -875,6 +875,11 @@ def _target(progress: Progress) -> str:
     return progress.draft_id
 
 
+def _record_acted_on(progress: Progress) -> str:
+    """The record the steps after the files act on: the one this run published, else the draft."""
+    return progress.final.id if progress.final is not None else _target(progress)
+
+
 def _utc_time(epoch_s: float) -> str:
     return dt.datetime.fromtimestamp(epoch_s, tz=dt.UTC).strftime("%H:%M:%S UTC")
 
@@ -1088,7 +1093,7 @@ def _submit_review(step: SubmitReview, progress: Progress, run: _Run) -> Progres
 
 @execute_step.register
 def _request_inclusion(step: RequestInclusion, progress: Progress, run: _Run) -> Progress:
-    record_id = progress.final.id if progress.final is not None else _target(progress)
+    record_id = _record_acted_on(progress)
     request = run.client.include_in_community(
         record_id, step.community_id, f"Requested by zsync {__version__}."
     )
@@ -1098,7 +1103,7 @@ def _request_inclusion(step: RequestInclusion, progress: Progress, run: _Run) ->
 
 @execute_step.register
 def _remove_community(step: RemoveCommunity, progress: Progress, run: _Run) -> Progress:
-    record_id = progress.final.id if progress.final is not None else _target(progress)
+    record_id = _record_acted_on(progress)
     run.client.remove_from_community(record_id, step.community_id)
     run.reporter.info(f"removed the record from community {step.slug}")
     return progress
@@ -1106,7 +1111,7 @@ def _remove_community(step: RemoveCommunity, progress: Progress, run: _Run) -> P
 
 @execute_step.register
 def _create_share_link(step: CreateShareLink, progress: Progress, run: _Run) -> Progress:
-    record_id = progress.final.id if progress.final is not None else _target(progress)
+    record_id = _record_acted_on(progress)
     link = run.client.create_share_link(record_id, step.permission, step.expires_at)
     run.reporter.info(f"created a {step.permission} link for co-authors, valid until {step.expires_at}")
     return replace(progress, share_link=link)
@@ -1114,7 +1119,7 @@ def _create_share_link(step: CreateShareLink, progress: Progress, run: _Run) -> 
 
 @execute_step.register
 def _delete_share_link(step: DeleteShareLink, progress: Progress, run: _Run) -> Progress:
-    record_id = progress.final.id if progress.final is not None else _target(progress)
+    record_id = _record_acted_on(progress)
     run.client.delete_share_link(record_id, step.link_id)
     run.reporter.info(f"deleted zsync's earlier link for co-authors ({step.reason})")
     return progress
