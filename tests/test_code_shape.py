@@ -19,7 +19,7 @@ PACKAGE = ROOT / "zsync"
 # Lower layers may not import higher ones.
 LAYERS: dict[str, int] = {
     "zsync._version": 0, "zsync.errors": 0, "zsync.units": 0, "zsync.lazyre": 0, "zsync.safetext": 0,
-    "zsync.atomicwrite": 0, "zsync.cancel": 0,
+    "zsync.atomicwrite": 0, "zsync.cancel": 0, "zsync.frozen": 0,
     "zsync.models": 1, "zsync.reviews": 1, "zsync.identifiers": 1, "zsync.vocabulary": 1, "zsync.versions": 1,
     "zsync.globs": 1, "zsync.deadline": 1, "zsync.createnote": 1, "zsync.archives": 2, "zsync.serverids": 2,
     "zsync.loader": 2, "zsync.loader.nodes": 2, "zsync.loader.fromyaml": 2, "zsync.loader.walk": 2,

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from zsync import globs
+from zsync.frozen import frozen
 from zsync.models import Archive
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class ArchiveError(Exception):
     """The folder cannot be archived as asked (a symlink out of it, ...); `str()` says why."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Member:
     """A file of the archive: its name there (relative to the folder, `/`), where it is, its mode."""
 

@@ -14,13 +14,14 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from types import FrameType
+
+from zsync.frozen import frozen
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-@dataclass(frozen=True)
+@frozen
 class StopPoint:
     """Where a sync stopped: the steps it did, the one it was in (abandoned), those left, the draft."""
 
@@ -64,10 +65,10 @@ class Cancelled(BaseException):
         return f"{head}{where}; the next run {draft}"
 
 
-@dataclass
 class _State:
-    requested: int | None = None  # the signal received, until the run stops
-    deferring: int = 0  # depth of deferred() sections
+    def __init__(self) -> None:
+        self.requested: int | None = None  # the signal received, until the run stops
+        self.deferring = 0  # depth of deferred() sections
 
 
 _state = _State()

@@ -21,9 +21,10 @@ InvenioRDM facts behind them):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
+from zsync.frozen import frozen
 from zsync.models import Config
 from zsync.planning import Plan, PlanOptions, Publish, RemoteState, Step
 from zsync.reviews import REFUSED_STATUSES, Community, CommunityRequest, CommunityState, CommunityStatus
@@ -31,7 +32,7 @@ from zsync.reviews import REFUSED_STATUSES, Community, CommunityRequest, Communi
 __all__ = ["RemoveCommunity", "RequestInclusion", "SetReview", "SubmitReview", "with_communities"]
 
 
-@dataclass(frozen=True)
+@frozen
 class SetReview(Step):
     """`PUT /records/{id}/draft/review`: the draft's review goes to this community (status created)."""
 
@@ -43,7 +44,7 @@ class SetReview(Step):
         return f"set the draft's review to community {self.slug}"
 
 
-@dataclass(frozen=True)
+@frozen
 class SubmitReview(Step):
     """Submit the draft for its review (`if_any`: only when the server gave the draft one, as a new
     version gets under a per-version review policy)."""
@@ -58,7 +59,7 @@ class SubmitReview(Step):
         return f"submit the draft for review by community {self.slug} (its curators publish it)"
 
 
-@dataclass(frozen=True)
+@frozen
 class RequestInclusion(Step):
     """`POST /records/{id}/communities`: ask the community to include the published record."""
 
@@ -70,7 +71,7 @@ class RequestInclusion(Step):
         return f"request the inclusion of the record in community {self.slug}"
 
 
-@dataclass(frozen=True)
+@frozen
 class RemoveCommunity(Step):
     """`DELETE /records/{id}/communities`: the record leaves a community the config no longer lists."""
 

@@ -14,7 +14,6 @@ files are fine, and that a glob matched something, is checked after the walk (`z
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -40,17 +39,18 @@ _PATHS_EXAMPLE = "for example paths: [data/measurements.csv]"
 _ARCHIVE_EXAMPLE = "for example {archive: data.zip, from: raw/}"
 
 
-@dataclass
 class Listed:
-    """What `paths` lists, once expanded: the data files, the archives, what each glob matched."""
+    """What `paths` lists, once expanded: the data files, the archives, what each glob matched.
+    (A plain class: a dataclass would cost `zsync validate` a millisecond of exec, zsync.frozen.)"""
 
-    files: list[Path] = field(default_factory=list)
-    archives: list[Archive] = field(default_factory=list)
-    patterns: list[PatternMatch] = field(default_factory=list)
-    checks: list[filecheck.DataFile] = field(default_factory=list)
-    # What must stay in the repository, by the walk it came from (the config's, the command line's).
-    inside: dict[Walker, list[filecheck.DataFile]] = field(default_factory=dict)
-    seen: dict[str, tuple[str, str, Path]] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.files: list[Path] = []
+        self.archives: list[Archive] = []
+        self.patterns: list[PatternMatch] = []
+        self.checks: list[filecheck.DataFile] = []
+        # What must stay in the repository, by the walk it came from (the config's, the command line's).
+        self.inside: dict[Walker, list[filecheck.DataFile]] = {}
+        self.seen: dict[str, tuple[str, str, Path]] = {}
 
     def fields(self) -> dict[str, Any]:
         """The fields of `Config` it gives."""

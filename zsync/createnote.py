@@ -22,12 +22,12 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from zsync import atomicwrite
 from zsync.errors import UsageError
+from zsync.frozen import frozen
 
 INDEX_LAG_VARIABLE: Final = "ZSYNC_INDEX_LAG_S"
 DEFAULT_INDEX_LAG_S: Final = 30.0
@@ -51,7 +51,7 @@ def index_lag_s(environ: Mapping[str, str]) -> float:
     return seconds
 
 
-@dataclass(frozen=True)
+@frozen
 class CreateNote:
     """A create was sent: the draft's title, and (epoch seconds, our clock) when the first and the
     latest attempt of the `POST /records` were sent."""
@@ -61,7 +61,7 @@ class CreateNote:
     last_sent_epoch_s: float
 
 
-@dataclass(frozen=True)
+@frozen
 class CreateNotes:
     """The note of one dataset (an endpoint and an id file); `path` is None when there is nowhere to
     keep it (neither XDG_STATE_HOME nor HOME is set)."""

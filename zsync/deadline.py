@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Final
 
 from zsync.errors import UsageError
+from zsync.frozen import frozen
 
 DEFAULT_TIMEOUT_MINUTES: Final = 300.0
 TIMEOUT_VARIABLE: Final = "ZSYNC_TIMEOUT_MINUTES"
@@ -34,7 +35,7 @@ def parse_minutes(raw: str, source: str) -> float:
     return minutes
 
 
-@dataclass(frozen=True)
+@frozen
 class RunDeadline:
     """When the run must end, on `clock` (monotonic seconds), and the setting it came from."""
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from zsync import engine
 from zsync.config import load_config
 from zsync.errors import UsageError
+from zsync.frozen import frozen
 from zsync.models import Config
 from zsync.report import LogReporter
 
@@ -29,7 +29,7 @@ DEMO_CONFIG = Path(__file__).parent / "demodata" / "zenodo.yaml"
 RUNS = (("1. plan", True), ("2. first sync", False), ("3. second sync", False))
 
 
-@dataclass(frozen=True)
+@frozen
 class DemoRun:
     """One run of the demo: its title, what it did, and how many requests it made (and changed)."""
 
@@ -39,7 +39,7 @@ class DemoRun:
     mutating_requests: int
 
 
-@dataclass(frozen=True)
+@frozen
 class DemoSetup:
     """Where the demo syncs to, instead of the config's own endpoint."""
 

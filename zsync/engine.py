@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import singledispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -48,6 +48,7 @@ from zsync.errors import (
     SyncError,
     UsageError,
 )
+from zsync.frozen import frozen
 from zsync.localfiles import build_archives, hash_files, stat_files
 from zsync.metadata import merge_unowned
 from zsync.models import Config, FieldChange, LocalFile, RemoteRecord, ShareLink
@@ -94,7 +95,7 @@ class RecordIdHook(Protocol):
     def __call__(self, path: Path, record_id: str, /, *also: Path) -> None: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class SyncResult:
     """What a run did (or, for a dry run, would do), for the summary, outputs and callers."""
 
@@ -120,7 +121,7 @@ class SyncResult:
     share: ShareResult | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ShareResult:
     """The share link for co-authors after a run: what was done (`created`, `replaced`, `reused`;
     `planned` for a dry run, `waiting` for a view link before publication), its permission and
@@ -418,7 +419,7 @@ def _read_versions(path: Path) -> dict[str, int]:
     return {str(version): int(record_id) for version, record_id in data.items()}
 
 
-@dataclass(frozen=True)
+@frozen
 class ClientLimits:
     """What bounds a client's time: its retry policy (None: from the environment) and the run's deadline."""
 
@@ -583,7 +584,7 @@ def _previous_version_id(client: ZenodoClient, draft: RemoteRecord) -> str | Non
 # --------------------------------------------------------------------------- running a sync
 
 
-@dataclass(frozen=True)
+@frozen
 class Progress:
     """What the steps run so far produced (each step returns a new one; nothing is mutated).
 
@@ -622,7 +623,7 @@ class _Resumed(Exception):
         self.draft_id = draft_id
 
 
-@dataclass(frozen=True)
+@frozen
 class _Run:
     """One sync's collaborators, fixed for the run."""
 

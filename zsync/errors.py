@@ -7,7 +7,7 @@ Messages never contain the token: the client scrubs it before an error is built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from zsync.frozen import frozen
 
 
 class ZsyncError(Exception):
@@ -33,7 +33,7 @@ class UsageError(ZsyncError):
     exit_code = 2
 
 
-@dataclass(frozen=True)
+@frozen
 class Problem:
     """One problem in a config file, located by file, line and field path."""
 
@@ -64,7 +64,7 @@ class ConfigError(ZsyncError):
         return "\n".join(str(p) for p in self.problems)
 
 
-@dataclass(frozen=True)
+@frozen
 class FieldError:
     """A per-field validation message from the server (`errors: [{field, messages}]`)."""
 

@@ -12,13 +12,13 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from zsync import safetext
 from zsync.deadline import parse_minutes
 from zsync.errors import ConfigError, UsageError, ZsyncError
+from zsync.frozen import frozen
 from zsync.models import change_verb
 from zsync.report import format_rate, format_size
 from zsync.units import counted
@@ -63,7 +63,7 @@ def read_bool_input(environ: Mapping[str, str], name: str, default: bool) -> boo
     raise UsageError(f"input '{name}' is {raw!r}, not a boolean", hint=f"write {name}: true or {name}: false")
 
 
-@dataclass(frozen=True)
+@frozen
 class ActionInputs:
     """The action's inputs and the runner's file paths, read once from the environment.
 

@@ -20,11 +20,11 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from zsync.frozen import frozen
 from zsync.units import counted
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ _STANDARD_GIT_LOCATIONS = ("/usr/bin/git", "/usr/local/bin/git", "/bin/git")
 Outcome = Literal["pushed", "unchanged", "skipped", "failed"]
 
 
-@dataclass(frozen=True)
+@frozen
 class WriteBack:
     """What happened to the id file. `warning` is set when a person should act (outcome skipped/failed)."""
 
@@ -233,7 +233,7 @@ def _default_branch(environ: Mapping[str, str]) -> str | None:
     return branch if isinstance(branch, str) and branch else None
 
 
-@dataclass(frozen=True)
+@frozen
 class _Push:
     """What to commit (`rels`, the id file and the files written back, at `files`) and where to push it."""
 

@@ -18,7 +18,6 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +25,14 @@ from zsync import atomicwrite, stepup
 from zsync.config import Arguments, parse_config, syntax_of
 from zsync.configrules import DEFAULT_RECORD_ID_FILE, KNOWN_ENDPOINTS
 from zsync.errors import ConfigError, UsageError, ZsyncError
+from zsync.frozen import frozen
 from zsync.loader import fromyaml
 from zsync.models import Config
 
 SANDBOX = KNOWN_ENDPOINTS[1]
 
 
-@dataclass(frozen=True)
+@frozen
 class Migration:
     """The migrated text, what changed (for a person), and for a 1.x file the record-id file to create."""
 

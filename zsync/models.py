@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from zsync.errors import FieldError
+from zsync.frozen import frozen
 
 # --------------------------------------------------------------------------- config model
 
 
-@dataclass(frozen=True)
+@frozen
 class Affiliation:
     """Exactly one of `ror` (a ROR id, 9 characters, no URL prefix) and `name` is set."""
 
@@ -25,7 +26,7 @@ class Affiliation:
     name: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Creator:
     """A creator. `kind` is "personal" (family_name required) or "organizational" (name required).
 
@@ -43,7 +44,7 @@ class Creator:
     role: str | None = None  # a contributor's role (Zenodo's `contributorsroles`); None for a creator
 
 
-@dataclass(frozen=True)
+@frozen
 class RelatedIdentifier:
     scheme: str
     identifier: str
@@ -51,7 +52,7 @@ class RelatedIdentifier:
     resource_type: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Award:
     """Either `id` (a vocabulary award id such as "00k4n6c32::101001234") or title/number/identifiers."""
 
@@ -61,7 +62,7 @@ class Award:
     identifiers: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Funding:
     """Exactly one of `funder_ror` and `funder_name`; `award` optional."""
 
@@ -70,7 +71,7 @@ class Funding:
     award: Award | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Embargo:
     """`access.embargo`: the files stay restricted until `until` (an ISO date, UTC), then Zenodo's
     daily task makes them public."""
@@ -79,14 +80,14 @@ class Embargo:
     reason: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Access:
     record: Literal["public", "restricted"] = "public"
     files: Literal["public", "restricted"] = "public"
     embargo: Embargo | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Share:
     """`share:` in zenodo.yaml: a secret link for co-authors, of this permission, valid this long."""
 
@@ -97,7 +98,7 @@ class Share:
 SHARE_DESCRIPTION = "zsync: link for co-authors"
 
 
-@dataclass(frozen=True)
+@frozen
 class ShareLink:
     """A secret link as InvenioRDM dumps it (SecretLink schema). `expires_at` is its date: valid
     until 00:00 UTC of that day. The token is a secret: never in a repr, a log or the plan."""
@@ -113,7 +114,7 @@ class ShareLink:
         return self.description == SHARE_DESCRIPTION
 
 
-@dataclass(frozen=True)
+@frozen
 class DateEntry:
     """A date of `metadata.dates`: an EDTF date or interval (`2024-06-15`, `2020/2021`) and its type."""
 
@@ -122,7 +123,7 @@ class DateEntry:
     description: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Reference:
     """A reference (a citation as text), with an optional identifier of the cited work."""
 
@@ -131,7 +132,7 @@ class Reference:
     identifier: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Metadata:
     """The record's metadata. The fields from `description` on are None when the config does not give
     them: zsync then leaves what the record has (a person may fill them in on Zenodo); once given
@@ -157,7 +158,7 @@ class Metadata:
     publication_date: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Archive:
     """A folder published as one archive: `key` (`data.zip`, `data.tar.gz`), the folder `source`, and
     the globs (relative to it) of the files it includes and excludes."""
@@ -172,7 +173,7 @@ class Archive:
         return "zip" if self.key.lower().endswith(".zip") else "tar.gz"
 
 
-@dataclass(frozen=True)
+@frozen
 class WriteBackFiles:
     """`write_back`: the files the record's DOIs are written into once they are known (each None
     when not asked for), and whether the version follows too (`version: true`)."""
@@ -187,7 +188,7 @@ class WriteBackFiles:
         return tuple(p for p in (self.citation, self.codemeta, self.readme_badge) if p is not None)
 
 
-@dataclass(frozen=True)
+@frozen
 class PatternMatch:
     """A glob of `paths` (`field` is where it was written) and the files it matched, sorted."""
 
@@ -196,7 +197,7 @@ class PatternMatch:
     files: tuple[Path, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Config:
     """A validated zenodo.yaml. Paths are absolute (resolved against the config file's folder, `~` expanded).
 
@@ -270,7 +271,7 @@ class Config:
 # --------------------------------------------------------------------------- local files
 
 
-@dataclass(frozen=True)
+@frozen
 class LocalFile:
     """A file to publish: its Zenodo key (the base name), where it is, its size and MD5 (hex).
 
@@ -290,7 +291,7 @@ class LocalFile:
 # --------------------------------------------------------------------------- remote state
 
 
-@dataclass(frozen=True)
+@frozen
 class FieldChange:
     """A field zsync owns whose remote value (`old`) differs from the desired one (`new`)."""
 
@@ -319,7 +320,7 @@ def _is_empty(value: Any) -> bool:
 FileStatus = Literal["pending", "completed", "failed"]
 
 
-@dataclass(frozen=True)
+@frozen
 class RemoteFile:
     """A file entry of a draft or record. `md5` is hex without the "md5:" prefix, None while pending."""
 
@@ -329,7 +330,7 @@ class RemoteFile:
     status: FileStatus = "completed"
 
 
-@dataclass(frozen=True)
+@frozen
 class RemoteRecord:
     """A draft or a published record as the InvenioRDM API returns it (vnd.inveniordm.v1+json).
 

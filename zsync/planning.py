@@ -16,10 +16,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from zsync.errors import ConfigError, Problem, SyncError
+from zsync.frozen import frozen
 from zsync.metadata import diff_owned, effective_access, render_document, unowned_metadata
 from zsync.models import Config, FieldChange, LocalFile, RemoteFile, RemoteRecord, ShareLink, change_verb
 from zsync.reviews import CommunityState, CommunityStatus
@@ -72,7 +73,7 @@ Status = Literal["created", "updated", "unchanged", "new-version"]
 # --------------------------------------------------------------------------- the remote state
 
 
-@dataclass(frozen=True)
+@frozen
 class RemoteState:
     """What the record on Zenodo looks like, as read before planning (frozen: the plan's only input
     from the server).
@@ -111,7 +112,7 @@ class RemoteState:
         return {(f.key, f.size_bytes) for f in files}
 
 
-@dataclass(frozen=True)
+@frozen
 class PlanOptions:
     """What the user asked for: publish after the sync, reserve a DOI for a draft that has none, and
     whether the version was given explicitly (a release), which may follow an unorderable one."""
@@ -126,7 +127,7 @@ class PlanOptions:
 # --------------------------------------------------------------------------- steps
 
 
-@dataclass(frozen=True)
+@frozen
 class Step:
     """One thing a sync does, in order. `calls` names the client methods the step uses that change
     something on Zenodo (the crash-point tests stop a run after each of them)."""
@@ -137,7 +138,7 @@ class Step:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
+@frozen
 class CreateDraft(Step):
     """`POST /records` with `document` (the metadata; the files are uploaded afterwards)."""
 
@@ -148,7 +149,7 @@ class CreateDraft(Step):
         return "create a new draft"
 
 
-@dataclass(frozen=True)
+@frozen
 class NewVersion(Step):
     """`POST /records/{record_id}/versions`: the next-version draft of the published record."""
 
@@ -161,7 +162,7 @@ class NewVersion(Step):
         return f"open a new version after {after} {self.record_id}"
 
 
-@dataclass(frozen=True)
+@frozen
 class WriteRecordId(Step):
     """Write the id file: `record_id`, or (None) the id of the draft the steps before made.
     `commit_later`: a `WriteBack` step follows, which hands the id file to the commit hook together
@@ -175,7 +176,7 @@ class WriteRecordId(Step):
         return f"write the record id ({self.reason})"
 
 
-@dataclass(frozen=True)
+@frozen
 class ReserveDoi(Step):
     """Reserve the draft's DOI, so it is known before publication (registered only at publish)."""
 
@@ -185,7 +186,7 @@ class ReserveDoi(Step):
         return "reserve a DOI for the draft"
 
 
-@dataclass(frozen=True)
+@frozen
 class ImportFiles(Step):
     """Link the previous version's files into the new draft on the server, without re-upload."""
 
@@ -199,7 +200,7 @@ class ImportFiles(Step):
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class DeleteFile(Step):
     """Delete a remote file: gone from `paths`, a leftover of an interrupted upload, or (`replaced`)
     a changed file whose new content is uploaded by a later step."""
@@ -215,7 +216,7 @@ class DeleteFile(Step):
         return f"{verb} {self.key} {format_size(self.size_bytes)} ({self.reason})"
 
 
-@dataclass(frozen=True)
+@frozen
 class InitFiles(Step):
     """One request that creates the pending entries of every file uploaded next (rate limits count
     requests)."""
@@ -227,7 +228,7 @@ class InitFiles(Step):
         return f"announce {counted(len(self.keys), 'upload')}"
 
 
-@dataclass(frozen=True)
+@frozen
 class UploadFile(Step):
     """Stream a local file into its pending entry, commit it and verify the server's size and MD5."""
 
@@ -250,7 +251,7 @@ class UploadFile(Step):
         return f"{verb} {self.key} {format_size(self.size_bytes)} ({self.reason})"
 
 
-@dataclass(frozen=True)
+@frozen
 class UpdateMetadata(Step):
     """`PUT` the draft's document (`If-Match` its revision). A PUT replaces metadata wholesale, so the
     executor adds back the fields zsync does not own from the draft as it is at that moment (what a
@@ -267,7 +268,7 @@ class UpdateMetadata(Step):
         return f"send the metadata ({counted(len(self.changes), 'field')} {verb})"
 
 
-@dataclass(frozen=True)
+@frozen
 class EditPublished(Step):
     """Open an edit draft of the published record (its metadata can change; its files cannot)."""
 
@@ -278,7 +279,7 @@ class EditPublished(Step):
         return f"open an edit draft of published record {self.record_id}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Publish(Step):
     """Publish the draft: permanent, the DOI is registered."""
 
@@ -289,7 +290,7 @@ class Publish(Step):
         return f"publish ({self.reason})"
 
 
-@dataclass(frozen=True)
+@frozen
 class Warn(Step):
     """Tell the person something the run leaves for them to do (printed when the run gets there)."""
 
@@ -321,7 +322,7 @@ def _step_types() -> list[type[Step]]:
 # --------------------------------------------------------------------------- the plan
 
 
-@dataclass(frozen=True)
+@frozen
 class FileAction:
     """One file's fate. `size_bytes` is the local size (upload/replace/keep) or the remote size (delete)."""
 
@@ -333,7 +334,7 @@ class FileAction:
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Plan:
     """The steps of a sync, in order, and what they are based on.
 
@@ -389,7 +390,7 @@ class Plan:
         return tuple(rows)
 
 
-@dataclass(frozen=True)
+@frozen
 class FileRow:
     """One line of a plan's file table: `action` is upload, replace, delete or keep."""
 
@@ -439,7 +440,7 @@ def file_steps(actions: Sequence[FileAction]) -> tuple[Step, ...]:
 # --------------------------------------------------------------------------- planning
 
 
-@dataclass(frozen=True)
+@frozen
 class _Context:
     """The inputs every planner below shares."""
 

@@ -10,9 +10,9 @@ Pure but for `lookup`: the engine passes `ZenodoClient.vocabulary_has`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from zsync.errors import ConfigError, Problem
+from zsync.frozen import frozen
 from zsync.models import Config, Creator
 
 # What each kind is called in a message, and where a person finds the valid ids.
@@ -25,7 +25,7 @@ _WHAT = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class VocabularyRef:
     """One id the config names: its vocabulary (a key of zsync.api.VOCABULARY_PATHS) and field path."""
 

@@ -8,7 +8,7 @@ communities that decides a plan. See docs/communities.md for the contract and it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from zsync.frozen import frozen
 
 SUBMISSION = "community-submission"
 INCLUSION = "community-inclusion"
@@ -18,7 +18,7 @@ CLOSED_STATUSES = frozenset({"accepted", "declined", "cancelled", "expired"})
 REFUSED_STATUSES = frozenset({"declined", "cancelled", "expired"})
 
 
-@dataclass(frozen=True)
+@frozen
 class Community:
     """A community on the instance. `id` is its UUID (what requests and `parent.communities` name)."""
 
@@ -28,7 +28,7 @@ class Community:
     html_url: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class CommunityRequest:
     """A review or inclusion request: `status` is created, submitted, accepted, declined, cancelled or
     expired; `comment` the last comment in its timeline (a curator's reason), when read."""
@@ -46,7 +46,7 @@ class CommunityRequest:
         return self.status == "submitted"
 
 
-@dataclass(frozen=True)
+@frozen
 class CommunityState:
     """`communities`: the config's communities, resolved, in its order; `members`: the communities
     the record's parent is in (`parent.communities`); `review`: the draft's review request, if
@@ -69,7 +69,7 @@ class CommunityState:
         return found.slug if found else community_id
 
 
-@dataclass(frozen=True)
+@frozen
 class CommunityStatus:
     """One line of the report: a community, its request (if any), and what a person must do next."""
 

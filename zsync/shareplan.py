@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any, ClassVar, Literal
 
 from zsync import serverids
 from zsync.errors import RemoteError
+from zsync.frozen import frozen
 from zsync.lazyre import Lazy
 from zsync.models import SHARE_DESCRIPTION, Config, Share, ShareLink
 from zsync.planning import Plan, PlanOptions, RemoteState, Step
@@ -47,7 +48,7 @@ __all__ = [
 _TOKEN = Lazy(r"[A-Za-z0-9_.~-]{1,2000}")
 
 
-@dataclass(frozen=True)
+@frozen
 class CreateShareLink(Step):
     """`POST /records/{id}/access/links`: a new link for co-authors."""
 
@@ -59,7 +60,7 @@ class CreateShareLink(Step):
         return f"create a {self.permission} link for co-authors, valid until {self.expires_at}"
 
 
-@dataclass(frozen=True)
+@frozen
 class DeleteShareLink(Step):
     """`DELETE /records/{id}/access/links/{link_id}`: one of zsync's links that is no longer right."""
 
@@ -71,7 +72,7 @@ class DeleteShareLink(Step):
         return f"delete zsync's earlier link for co-authors ({self.reason})"
 
 
-@dataclass(frozen=True)
+@frozen
 class SharePlan:
     """What the run does about the share link: `create` (none yet), `replace` (a new one instead of
     one expired or ending too soon), `reuse`, or `wait` (a view link before publication).

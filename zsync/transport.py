@@ -60,6 +60,7 @@ from zsync.errors import (
     TransientError,
     UsageError,
 )
+from zsync.frozen import frozen
 from zsync.identifiers import is_loopback_host
 from zsync.units import counted
 
@@ -146,7 +147,7 @@ _NO_PROXIES: Final = types.MappingProxyType({"http": None, "https": None, "all":
 # --------------------------------------------------------------------------- values
 
 
-@dataclass(frozen=True)
+@frozen
 class RetryPolicy:
     """How transient failures are retried: bounded by attempts *and* total time.
 
@@ -207,7 +208,7 @@ class Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class Upload:
     """A request body streamed from an open file: exactly `size_bytes` bytes, told to `progress`."""
 
@@ -217,7 +218,7 @@ class Upload:
     key: str = "the file"  # for LocalFileChanged: the file ended early or grew while it was sent
 
 
-@dataclass(frozen=True)
+@frozen
 class Request:
     """One HTTP request; `path` is under the endpoint (`/records/1/draft`), already percent-encoded.
 
@@ -235,7 +236,7 @@ class Request:
     redirect_expected: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Reply:
     """What the server answered to one request (status below 400 unless it raised); header names
     are lower-case.

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from zsync import atomicwrite, doitext, identifiers
 from zsync.errors import ConfigError, Problem
+from zsync.frozen import frozen
 from zsync.models import Config, WriteBackFiles
 from zsync.planning import (
     CreateDraft,
@@ -38,7 +39,7 @@ from zsync.planning import (
 _TRIAL_DOI = "10.5281/zenodo.0"
 
 
-@dataclass(frozen=True)
+@frozen
 class WriteBack(Step):
     """Write the DOI (version DOI into CITATION.cff and codemeta.json, the concept DOI badge into a
     README) and, with `write_back.version`, the version, into `files`; local only."""
@@ -51,7 +52,7 @@ class WriteBack(Step):
         return f"write the DOI into {', '.join(path.name for path in self.files)}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Edit:
     """A file's new text and what changed in it (`doi`, `version`, `identifier`, `badge`)."""
 
