@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zsync import cli
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "zenodo.yaml"
 
@@ -192,3 +198,51 @@ def test_demo_without_a_config_syncs_the_shipped_dataset_from_any_folder(tmp_pat
     assert "syncing a copy of the example dataset" in proc.stdout
     assert "status: created" in proc.stdout and "files: 3 uploaded" in proc.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", sorted(cli._COMMANDS))
+def test_a_command_parsed_alone_is_parsed_helped_and_refused_as_by_the_full_parser(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each run builds its command's parser alone (argparse is slow to build): nothing a user sees
+    may differ from the parser of every command."""
+
+    def seen(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[object, str, str]:
+        try:
+            outcome: object = vars(parser.parse_known_args(argv)[0])
+        except SystemExit as stop:
+            outcome = stop.code
+        out, err = capsys.readouterr()
+        return outcome, out, err
+
+    def commands(parser: argparse.ArgumentParser) -> list[str]:
+        return [
+            name for a in parser._actions if isinstance(a, argparse._SubParsersAction) for name in a.choices
+        ]
+
+    full, alone = cli.build_parser(), cli.build_parser(command)
+    assert (commands(alone), command in commands(full)) == ([command], True)
+    for argv in (
+        [command, "--help"],
+        [command, "--bogus", "x"],
+        [command, "zenodo.yaml", "-q"],
+        [command, "a.yaml", "b.csv", "--description", "d.md", "-v"],
+    ):
+        assert seen(alone, argv) == seen(full, argv), argv
+
+
+def test_only_the_command_run_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[str] = []
+    real = argparse._SubParsersAction.add_parser
+
+    def add_parser(self: argparse._SubParsersAction[Any], name: str, **kwargs: Any) -> Any:
+        built.append(name)
+        return real(self, name, **kwargs)
+
+    monkeypatch.setattr(argparse._SubParsersAction, "add_parser", add_parser)
+    assert cli.parse_arguments(["validate", "zenodo.yaml"]).command == "validate"
+    assert built == ["validate"]
+    built.clear()
+    with pytest.raises(SystemExit):
+        cli.parse_arguments(["valdate", "zenodo.yaml"])  # a typo: the full list to choose from
+    assert "validate" in built and "sync" in built

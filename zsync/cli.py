@@ -177,7 +177,10 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with `only`, one of the commands, the parser of that command alone:
+    what it parses, prints for `--help` and says of a wrong argument is the full parser's, but
+    ArgumentParser is slow to build (some 1 ms a command), and each run needs one command."""
     parser = argparse.ArgumentParser(
         prog="zsync",
         description="Keep a Zenodo dataset in sync with the files and metadata of a zenodo.yaml.",
@@ -193,8 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-q", "--quiet", action="store_true", help="only warnings, errors and the summary")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, add_arguments) in _COMMANDS.items():
+        if only not in (None, name):
+            continue
         add_arguments(sub.add_parser(name, parents=[common], help=help_text, description=help_text))
-        if name == "discard":
+        if name == "discard" and only is None:
             sub.add_parser(
                 "emulator", help="run a local Zenodo emulator (InvenioRDM API); see `zsync emulator --help`"
             )
@@ -204,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_arguments(arguments: Sequence[str]) -> argparse.Namespace:
     """The command line; files after an option (`sync zenodo.yaml --description d.md a.csv`) are
     files too, as they would be before it."""
-    parser = build_parser()
+    parser = build_parser(arguments[0] if arguments[:1] and arguments[0] in _COMMANDS else None)
     args, extra = parser.parse_known_args(arguments)
     if extra:
         if not hasattr(args, "files") or any(item.startswith("-") for item in extra):
