@@ -246,3 +246,28 @@ def test_only_the_command_run_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SystemExit):
         cli.parse_arguments(["valdate", "zenodo.yaml"])  # a typo: the full list to choose from
     assert "validate" in built and "sync" in built
+
+
+@pytest.mark.parametrize("columns", [None, "", "0", "-5", "abc", "70", "200"])
+def test_help_is_as_wide_as_argparse_would_make_it(
+    columns: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The help formatter finds the width without shutil (which validate would import for it alone)."""
+    import shutil
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert cli.terminal_columns() == shutil.get_terminal_size().columns
+
+
+def test_validate_imports_neither_shutil_nor_the_engine() -> None:
+    code = (
+        "import sys; from zsync import cli; rc = cli.main(['validate', '-q', sys.argv[1]]); "
+        "print(rc, sorted(m for m in ('shutil', 'tempfile', 'zsync.engine') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(EXAMPLE)], capture_output=True, text=True, check=False
+    )
+    assert done.stdout.splitlines()[-1] == "0 []", done.stdout + done.stderr

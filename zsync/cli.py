@@ -177,19 +177,43 @@ _COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
 }
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's, with the terminal's width found without importing shutil (argparse imports it
+    for each parser and argument it builds; zsync validate needs it nowhere else)."""
+
+    def __init__(self, prog: str, **kwargs: Any) -> None:
+        kwargs.setdefault("width", terminal_columns() - 2)
+        super().__init__(prog, **kwargs)
+
+
+def terminal_columns() -> int:
+    """`shutil.get_terminal_size().columns`: COLUMNS, else stdout's terminal, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser; with `only`, one of the commands, the parser of that command alone:
     what it parses, prints for `--help` and says of a wrong argument is the full parser's, but
     ArgumentParser is slow to build (some 1 ms a command), and each run needs one command."""
     parser = argparse.ArgumentParser(
         prog="zsync",
+        formatter_class=_HelpFormatter,
         description="Keep a Zenodo dataset in sync with the files and metadata of a zenodo.yaml.",
         epilog="Exit codes: 0 ok, 1 sync or remote failure, 2 bad config or usage. "
         "The token comes from ZENODO_TOKEN or REPREP_ZENODO_TOKEN, a .env file, or the file "
         "REPREP_PATH_ZENODO_TOKEN or the config's path_token names.",
     )
     parser.add_argument("--version", action="version", version=f"zsync {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, formatter_class=_HelpFormatter)
     common.add_argument(
         "-v", "--verbose", action="store_true", help="log every HTTP request (never the token)"
     )
@@ -198,10 +222,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name, (help_text, add_arguments) in _COMMANDS.items():
         if only not in (None, name):
             continue
-        add_arguments(sub.add_parser(name, parents=[common], help=help_text, description=help_text))
+        add_arguments(
+            sub.add_parser(
+                name, parents=[common], help=help_text, description=help_text, formatter_class=_HelpFormatter
+            )
+        )
         if name == "discard" and only is None:
             sub.add_parser(
-                "emulator", help="run a local Zenodo emulator (InvenioRDM API); see `zsync emulator --help`"
+                "emulator",
+                help="run a local Zenodo emulator (InvenioRDM API); see `zsync emulator --help`",
+                formatter_class=_HelpFormatter,
             )
     return parser
 
