@@ -48,6 +48,10 @@ def _escaped(match: re.Match[str]) -> str:
 def escape_controls(text: str, *, keep_line_breaks: bool = True) -> str:
     """`text` with every control character written as a visible escape; newline and tab are kept
     unless `keep_line_breaks` is False."""
+    if text.isprintable():
+        # Every character escaped is a control, format, surrogate or line/paragraph separator, none
+        # of which is printable: most text needs no pattern (and a run that prints none, no compile).
+        return text
     return (_UNSAFE if keep_line_breaks else _UNSAFE_OR_LINE_BREAK).sub(_escaped, text)
 
 
