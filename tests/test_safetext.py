@@ -1,4 +1,5 @@
-"""`zsync.safetext.escape_controls`: the printable fast path gives what the pattern gives."""
+"""Escaping output (`safetext.escape_controls`) and refusing control characters in a config
+(`walk.control_problem`): the fast path for printable text gives what the patterns give."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from zsync import safetext
+from zsync.loader import walk
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "zenodo.yaml"
 
@@ -52,3 +54,18 @@ def test_a_validate_that_prints_plain_text_compiles_no_escaping_pattern() -> Non
         [sys.executable, "-c", code, str(EXAMPLE)], capture_output=True, text=True, check=False
     )
     assert done.stdout.splitlines()[-1] == "0 None None", done.stdout + done.stderr
+
+
+def test_every_character_a_config_value_may_not_hold_is_unprintable() -> None:
+    for pattern in (walk._CONTROL, walk._CONTROL_OR_BREAK):
+        found = [c for c in range(sys.maxunicode + 1) if pattern.search(chr(c))]
+        assert found and not any(chr(c).isprintable() for c in found)
+
+
+@given(st.lists(st.sampled_from([*map(chr, UNSAFE), "\n", "\t", "a", "é", " "])).map("".join), st.booleans())
+def test_a_control_character_is_found_as_by_the_pattern(text: str, multiline: bool) -> None:
+    bad = (walk._CONTROL if multiline else walk._CONTROL_OR_BREAK).search(text)
+    problem = walk.control_problem(text, multiline=multiline)
+    assert (problem is None) == (bad is None)
+    if bad is not None:
+        assert problem is not None and f"character {bad.start() + 1})" in problem[0]

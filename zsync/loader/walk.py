@@ -263,6 +263,8 @@ def string(at: Cursor, example: str, min_chars: int = 1, *, multiline: bool = Fa
 
 def control_problem(text: str, *, multiline: bool = False) -> tuple[str, str] | None:
     """(message, hint) when `text` holds a control character (see `string`), else None."""
+    if text.isprintable():  # what the patterns find is unprintable: most values need no pattern
+        return None
     bad = (_CONTROL if multiline else _CONTROL_OR_BREAK).search(text)
     if bad is None:
         return None
