@@ -1,7 +1,10 @@
 """Version ordering decides whether a new Zenodo version is opened: every rule here matters."""
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from zsync import versions
 from zsync.errors import SyncError
 from zsync.versions import compare_versions, normalize_version
 
@@ -67,3 +70,25 @@ def test_a_version_from_outside_must_be_a_version() -> None:
     assert release_version("1.0rc1") == "1.0rc1"
     with pytest.raises(UsageError, match=r"'main' .* is not a version"):
         release_version("main")  # ${{ github.ref_name }} on a branch push
+
+
+def _semver_key_by_pattern(version: str) -> object:
+    match = versions._SEMVER.match(version.strip())
+    if not match:
+        return None
+    core = (int(match["major"]), int(match["minor"]), int(match["patch"]))
+    pre = match["pre"]
+    if pre is None:
+        return core, 1, ()
+    return core, 0, tuple((0, int(p)) if p.isdigit() else (1, p) for p in pre.split("."))
+
+
+@given(st.text(alphabet="0123456789v.-+a\u0661 \n", max_size=12))
+@example("1.2.3")
+@example("v0.10.0")
+@example("01.2.3")
+@example("1.2.3\n")
+@example("\u0661.2.3")
+def test_a_plain_release_is_read_as_the_semver_pattern_reads_it(version: str) -> None:
+    """`1.2.3` is read without the pattern; whatever the text, the key is the pattern's."""
+    assert versions._semver_key(version) == _semver_key_by_pattern(version)

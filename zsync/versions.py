@@ -24,7 +24,19 @@ _SEMVER = Lazy(
 _PreKey = tuple[tuple[int, int | str], ...]
 
 
+def _release_numbers(version: str) -> tuple[int, int, int] | None:
+    """`1.2.0` (or `v1.2.0`) as numbers: what `_SEMVER` matches with no pre-release or build, read
+    without compiling it (the one version `zsync validate` checks is nearly always of this form)."""
+    parts = version.removeprefix("v").split(".")
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and (p == "0" or p[0] != "0") for p in parts):
+        return None
+    return int(parts[0]), int(parts[1]), int(parts[2])
+
+
 def _semver_key(version: str) -> tuple[tuple[int, int, int], int, _PreKey] | None:
+    release = _release_numbers(version.strip())
+    if release is not None:
+        return release, 1, ()
     match = _SEMVER.match(version.strip())
     if not match:
         return None
