@@ -11,13 +11,13 @@ checker on that file; the same configs serve tests/test_metadata.py.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from zsync.frozen import replace
 from zsync.metadata import render_document
 from zsync.models import (
     Access,
@@ -201,7 +201,7 @@ TODAY = dt.datetime.now(dt.UTC).date()
 def embargo_config(folder: Path, until: dt.date) -> Config:
     """Restricted files under an embargo until `until`: active while the date is ahead, sent as
     lifted once it has come (zsync.metadata.render_access)."""
-    return dataclasses.replace(
+    return replace(
         minimal_config(folder),
         access=Access(files="restricted", embargo=Embargo(until.isoformat(), "Under review at a journal")),
     )

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from zsync.config import (
     summarize,
 )
 from zsync.errors import ConfigError
+from zsync.frozen import FrozenInstanceError
 from zsync.models import Affiliation, Award, Creator, Funding, RelatedIdentifier
 
 ROOT = Path(__file__).parent.parent

@@ -7,13 +7,13 @@ the line of every key and item; the walker then reports `file:line: field: messa
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from zsync.config import load_config, parse_config
 from zsync.errors import ConfigError
+from zsync.frozen import replace
 from zsync.loader import fromjson, fromtoml
 from zsync.loader.nodes import DocumentError, Node
 from zsync.models import Config

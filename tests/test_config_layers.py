@@ -19,6 +19,7 @@ import pytest
 from zsync import configschema
 from zsync.config import parse_config
 from zsync.errors import ConfigError
+from zsync.frozen import fields
 from zsync.loader.nodes import Kind, Node, Unreadable
 from zsync.loader.walk import Walker, shaped
 from zsync.models import Metadata
@@ -156,8 +157,8 @@ def test_the_walker_reads_a_tree_from_another_format_with_its_lines() -> None:
 
 def test_a_new_metadata_field_needs_only_its_row_and_its_model_attribute() -> None:
     # Every key of the table's metadata mapping reaches `Metadata` by name (`license` -> `licenses`).
-    fields = set(Metadata.__dataclass_fields__)
-    assert {"licenses" if key == "license" else key for key in configschema.METADATA.keys} == fields
+    names = {found.name for found in fields(Metadata)}
+    assert {"licenses" if key == "license" else key for key in configschema.METADATA.keys} == names
 
 
 # --------------------------------------------------------------------------- the file-system pass

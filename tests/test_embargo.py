@@ -3,7 +3,6 @@ as an owned field, and planned against the record, before and after its date (pu
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from test_plan import lf, record, step_types
 
 from zsync.config import parse_config
 from zsync.errors import ConfigError
+from zsync.frozen import replace
 from zsync.metadata import diff_owned, effective_access, render_access, render_document
 from zsync.models import Access, Config, Embargo, RemoteRecord
 from zsync.planning import PlanOptions, RemoteState, UpdateMetadata, compute_plan, plan_as_dict
@@ -140,7 +140,7 @@ def test_a_record_past_its_date_reads_as_lifted_before_the_daily_task_runs() -> 
 
 
 def with_access(remote: RemoteRecord, access: dict[str, Any]) -> RemoteRecord:
-    return dataclasses.replace(remote, access=access)
+    return replace(remote, access=access)
 
 
 def plan(cfg: Config, state: RemoteState, today: str = TODAY) -> Any:
@@ -188,7 +188,7 @@ def test_after_its_date_zsync_neither_fights_nor_races_the_lift(tmp_path: Path, 
 
 def test_a_metadata_change_after_the_date_sends_the_lifted_embargo(tmp_path: Path) -> None:
     cfg = load(tmp_path)
-    cfg = dataclasses.replace(cfg, metadata=dataclasses.replace(cfg.metadata, title="A new title"))
+    cfg = replace(cfg, metadata=replace(cfg.metadata, title="A new title"))
     after = plan(cfg, RemoteState(record=embargoed_record()), today="2027-07-01")
     assert [c.field for c in after.metadata_changes] == ["metadata.title"]
     put = next(s for s in after.steps if isinstance(s, UpdateMetadata))

@@ -210,7 +210,7 @@ def test_readme_of_another_kind_or_missing_is_a_config_error(tmp_path: Path) -> 
 def test_empty_readme_sends_no_description(tmp_path: Path, configs: dict[str, Config]) -> None:
     empty = tmp_path / "empty.md"
     empty.write_text("\n\n", encoding="utf-8")
-    from dataclasses import replace
+    from zsync.frozen import replace
 
     doc = render_document(replace(configs["minimal"], path_readme=empty))
     assert "description" not in doc["metadata"]

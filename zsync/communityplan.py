@@ -21,10 +21,9 @@ InvenioRDM facts behind them):
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
-from zsync.frozen import frozen
+from zsync.frozen import frozen, replace
 from zsync.models import Config
 from zsync.planning import Plan, PlanOptions, Publish, RemoteState, Step
 from zsync.reviews import REFUSED_STATUSES, Community, CommunityRequest, CommunityState, CommunityStatus

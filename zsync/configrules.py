@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from zsync import filecheck, identifiers, metasources, versions, vocabulary
+from zsync.frozen import replace
 from zsync.lazyre import Lazy
 from zsync.loader.walk import (
     INVALID,

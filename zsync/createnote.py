@@ -17,7 +17,6 @@ of one job) finds it; a new CI job on a fresh runner does not, and looks once, a
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import math
@@ -27,7 +26,7 @@ from typing import Final
 
 from zsync import atomicwrite
 from zsync.errors import UsageError
-from zsync.frozen import frozen
+from zsync.frozen import asdict, frozen
 
 INDEX_LAG_VARIABLE: Final = "ZSYNC_INDEX_LAG_S"
 DEFAULT_INDEX_LAG_S: Final = 30.0
@@ -98,7 +97,7 @@ class CreateNotes:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomicwrite.write_text(self.path, json.dumps(dataclasses.asdict(note)) + "\n")
+        atomicwrite.write_text(self.path, json.dumps(asdict(note)) + "\n")
 
     def clear(self) -> None:
         """The id is written (or nothing was created): no run needs to wait for the draft."""

@@ -11,11 +11,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import field
 from typing import Final
 
 from zsync.errors import UsageError
-from zsync.frozen import frozen
+from zsync.frozen import field, frozen
 
 DEFAULT_TIMEOUT_MINUTES: Final = 300.0
 TIMEOUT_VARIABLE: Final = "ZSYNC_TIMEOUT_MINUTES"

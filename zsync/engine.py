@@ -19,7 +19,6 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, nullcontext
-from dataclasses import field, replace
 from functools import singledispatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -48,7 +47,7 @@ from zsync.errors import (
     SyncError,
     UsageError,
 )
-from zsync.frozen import frozen
+from zsync.frozen import field, frozen, replace
 from zsync.localfiles import build_archives, hash_files, stat_files
 from zsync.metadata import merge_unowned
 from zsync.models import Config, FieldChange, LocalFile, RemoteRecord, ShareLink

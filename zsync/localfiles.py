@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Collection, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zsync import archives
 from zsync.errors import LocalFileChanged
+from zsync.frozen import replace
 from zsync.models import Archive, LocalFile
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ from zsync import atomicwrite, stepup
 from zsync.config import Arguments, parse_config, syntax_of
 from zsync.configrules import DEFAULT_RECORD_ID_FILE, KNOWN_ENDPOINTS
 from zsync.errors import ConfigError, UsageError, ZsyncError
-from zsync.frozen import frozen
+from zsync.frozen import frozen, replace
 from zsync.loader import fromyaml
 from zsync.models import Config
 
@@ -219,7 +219,6 @@ def _migrate_1x(text: str, config: Config, source: Path, changes: list[str]) -> 
 
 
 def _as_zsync(config: Config, id_file: Path) -> Config:
-    from dataclasses import replace
 
     return replace(config, path_record_id=id_file, generation=None, record_ids_by_version=False, notices=())
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from zsync.errors import FieldError
-from zsync.frozen import frozen
+from zsync.frozen import field, frozen, replace
 
 # --------------------------------------------------------------------------- config model
 

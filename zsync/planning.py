@@ -13,14 +13,12 @@ run stopped anywhere leaves a state the next plan completes, never a stale file 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from zsync.errors import ConfigError, Problem, SyncError
-from zsync.frozen import frozen
+from zsync.frozen import asdict, field, frozen, replace
 from zsync.metadata import diff_owned, effective_access, render_document, unowned_metadata
 from zsync.models import Config, FieldChange, LocalFile, RemoteFile, RemoteRecord, ShareLink, change_verb
 from zsync.reviews import CommunityState, CommunityStatus
@@ -922,7 +920,7 @@ def plan_as_dict(plan: Plan) -> Mapping[str, Any]:
         "bytes_to_upload": plan.bytes_to_upload,
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
-        "communities": [dataclasses.asdict(c) for c in plan.communities],
+        "communities": [asdict(c) for c in plan.communities],
         # Never the link's token or URL: they are secrets (the share-url output).
         "share": None if plan.share is None else _share_as_dict(plan.share),
     }

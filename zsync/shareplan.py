@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import field, replace
 from typing import Any, ClassVar, Literal
 
 from zsync import serverids
 from zsync.errors import RemoteError
-from zsync.frozen import frozen
+from zsync.frozen import field, frozen, replace
 from zsync.lazyre import Lazy
 from zsync.models import SHARE_DESCRIPTION, Config, Share, ShareLink
 from zsync.planning import Plan, PlanOptions, RemoteState, Step

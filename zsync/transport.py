@@ -34,7 +34,7 @@ import unicodedata
 import urllib.parse
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, Generic, Protocol, TypedDict, TypeVar, Unpack, cast
 
 import requests
@@ -60,7 +60,7 @@ from zsync.errors import (
     TransientError,
     UsageError,
 )
-from zsync.frozen import frozen
+from zsync.frozen import field, frozen
 from zsync.identifiers import is_loopback_host
 from zsync.units import counted
 

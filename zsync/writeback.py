@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 
 from zsync import atomicwrite, doitext, identifiers
 from zsync.errors import ConfigError, Problem
-from zsync.frozen import frozen
+from zsync.frozen import frozen, replace
 from zsync.models import Config, WriteBackFiles
 from zsync.planning import (
     CreateDraft,
