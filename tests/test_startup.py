@@ -147,3 +147,16 @@ def test_compiling_lazily_defers_patterns_and_restores_re_compile() -> None:
     with compiling_lazily():
         words = re.compile(r"\w+")
     assert words.findall("a bc") == ["a", "bc"]  # a method Lazy does not name is the compiled one's
+
+
+def test_a_pattern_used_while_compiling_lazily_is_compiled() -> None:
+    """A module imported under `compiling_lazily` may use a pattern at once (dataclasses does, for
+    each class of a module imported with it): it is compiled then, not deferred forever."""
+    import re
+
+    from zsync.lazyre import compiling_lazily
+
+    with compiling_lazily():
+        word = re.compile(r"\w+")
+        assert word.match("abc ") is not None
+    assert isinstance(word.compiled, re.Pattern)

@@ -17,6 +17,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+# The real one: under `compiling_lazily`, `re.compile` is `Lazy`, and a pattern a module uses while
+# it is imported there (dataclasses does) is still compiled.
+_compile = re.compile
+
 
 class Lazy:
     """A pattern compiled on first use (then kept)."""
@@ -35,7 +39,7 @@ class Lazy:
     @property
     def compiled(self) -> re.Pattern[str]:
         if self._compiled is None:
-            self._compiled = re.compile(self._pattern, self._flags)
+            self._compiled = _compile(self._pattern, self._flags)
         return self._compiled
 
     def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
