@@ -160,3 +160,30 @@ def test_a_pattern_used_while_compiling_lazily_is_compiled() -> None:
         word = re.compile(r"\w+")
         assert word.match("abc ") is not None
     assert isinstance(word.compiled, re.Pattern)
+
+
+def test_lazy_patterns_take_what_compiled_ones_take() -> None:
+    """A module imported under `compiling_lazily` calls its patterns as compiled ones (http.cookies
+    matches from a position, others up to an end): the same arguments, the same answers."""
+    import re
+
+    from zsync.lazyre import Lazy
+
+    text = "key=value; other=x"
+    for method, args in (
+        ("match", (text, 4)),
+        ("match", (text, 4, 9)),
+        ("search", (text, 0, 3)),
+        ("fullmatch", (text, 4, 9)),
+        ("sub", ("_", text)),
+        ("sub", ("_", text, 1)),
+        ("split", (text,)),
+        ("findall", (text,)),
+    ):
+        lazy, compiled = getattr(Lazy(r"\w+"), method)(*args), getattr(re.compile(r"\w+"), method)(*args)
+        if isinstance(compiled, re.Match):
+            assert isinstance(lazy, re.Match), (method, args)
+            assert (lazy.span(), lazy.group()) == (compiled.span(), compiled.group()), (method, args)
+        else:
+            assert lazy == compiled, (method, args)
+    assert Lazy(rb"[^:\s][^:\r\n]*").fullmatch(b"Content-Type") is not None  # bytes patterns too
