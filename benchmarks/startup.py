@@ -15,9 +15,11 @@ otherwise make every run recompile zsync's ~70 modules, which no user pays.
 
 from __future__ import annotations
 
+import site
 import statistics
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from benchmarks.harness import (
     REPO_ROOT,
@@ -62,6 +64,7 @@ def run(ctx: Context) -> list[Line]:
         plain, with_token = child_env(), child_env({"ZENODO_TOKEN": TOKEN})
         commands = {
             "bare": _Command([ctx.python(), "-c", "pass"], plain),
+            "no_site": _Command([ctx.python(), "-S", "-c", "pass"], plain),
             "version": _Command([*zsync_command(), "--version"], plain),
             "validate": _Command([*zsync_command(), "validate", "-q", str(example)], plain),
             "plan": _Command([*zsync_command(), "plan", "-q", str(config)], plain),
@@ -77,6 +80,15 @@ def run(ctx: Context) -> list[Line]:
             "exit 0",
             not failures,
         ),
+        timing(
+            "startup.bare_without_site",
+            f"python -S -c pass {fmt_s(min(times['no_site']))}",
+            f"python -c pass {fmt_s(min(times['bare']))}",
+            ratio(min(times["no_site"]), min(times["bare"])),
+            "reported (the baseline's share that is site)",
+            None,
+            note=_install_kind(),
+        ),
         _line(times, "version", "zsync --version", None, rounds),
         _line(times, "validate", "zsync validate examples/zenodo.yaml", GOAL_RATIO, rounds),
         _line(times, "plan", "zsync plan, no token (validates, sends nothing)", PLAN_GOAL_RATIO, rounds),
@@ -90,6 +102,17 @@ def run(ctx: Context) -> list[Line]:
             "tenacity, which the run without a token does not",
         ),
     ]
+
+
+def _install_kind() -> str:
+    """How zsync is installed in this interpreter's environment: an editable install (`pip install
+    -e`, the test command's) puts a finder in a `.pth` file that runs at every start, bare `python
+    -c pass` included, which lengthens the baseline and lowers every ratio against a regular install
+    (the image's, the README's main command's)."""
+    folders = [Path(p) for p in site.getsitepackages()]
+    if any(next(folder.glob("__editable__*zenodo_sync*.pth"), None) for folder in folders if folder.is_dir()):
+        return "zsync is an editable install here: its finder runs in the baseline too"
+    return "zsync is not an editable install here"
 
 
 def _line(
