@@ -187,3 +187,30 @@ def test_lazy_patterns_take_what_compiled_ones_take() -> None:
         else:
             assert lazy == compiled, (method, args)
     assert Lazy(rb"[^:\s][^:\r\n]*").fullmatch(b"Content-Type") is not None  # bytes patterns too
+
+
+def test_charset_detection_still_works_after_zsync_imported_requests() -> None:
+    """charset_normalizer hands one of its patterns to re.sub, which refuses a Lazy: zsync imports it
+    before the lazy block (a process that uses zsync as a library may use it too)."""
+    code = (
+        "import zsync.transport, charset_normalizer\n"
+        "data = '<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\\xe9</a>'.encode('latin-1')\n"
+        "print(charset_normalizer.from_bytes(data).best().output()[:5])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.startswith("b'<?xm"), done.stderr[-500:]
+
+
+def test_a_lazy_pattern_copies_and_pickles_as_a_pattern_would() -> None:
+    import copy
+    import pickle
+
+    from zsync.lazyre import Lazy
+
+    for pattern in (Lazy(r"a+b"), copy.copy(Lazy(r"a+b")), pickle.loads(pickle.dumps(Lazy(r"a+b")))):
+        assert pattern.match("aab") is not None
+    used = Lazy(r"\d+")
+    used.search("x1")
+    assert copy.deepcopy(used).findall("1 22") == ["1", "22"]
+    with pytest.raises(AttributeError):
+        _ = Lazy("x").__nonexistent__

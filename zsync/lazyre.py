@@ -56,8 +56,15 @@ class Lazy:
         return self.compiled.sub(repl, text, count=count)
 
     def __getattr__(self, name: str) -> Any:
-        # Only for what a module imported under `compiling_lazily` calls (findall, split, flags...).
+        # Only for what a module imported under `compiling_lazily` calls (findall, split, flags...);
+        # not for dunders (copy and pickle look for __reduce_ex__, __setstate__: a missing slot
+        # read in `compiled` would come back here) nor the slots themselves.
+        if name.startswith("__") or name in Lazy.__slots__:
+            raise AttributeError(name)
         return getattr(self.compiled, name)
+
+    def __reduce__(self) -> tuple[type[Lazy], tuple[str, int]]:
+        return Lazy, (self._pattern, self._flags)
 
 
 @contextmanager

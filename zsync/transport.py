@@ -37,6 +37,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Generic, Protocol, TypedDict, TypeVar, Unpack, cast
 
+with contextlib.suppress(ImportError):  # requests' dependency (optional to it): see compiling_lazily
+    import charset_normalizer  # noqa: F401
+
 from zsync._version import PROJECT_URL, __version__
 from zsync.deadline import RunDeadline
 from zsync.errors import (
@@ -60,6 +63,8 @@ from zsync.units import counted
 # requests, urllib3 and the standard library modules they import first (http.cookiejar, email, ...)
 # compile some 80 patterns at import; a sync uses about 20 of them (the rest: cookies, IPv6 hosts,
 # header folding). Compiled when first used: 95 M of the 513 M instructions of importing them.
+# charset_normalizer (requests imports it) is imported above, not in the block: it hands a
+# module-level pattern to re.sub (models.py, CharsetMatch.output), which takes only a compiled one.
 with compiling_lazily():
     import requests
     import requests.adapters
