@@ -14,9 +14,10 @@ otherwise make every run recompile zsync's ~70 modules, which no user pays.
 
 The goals compare with a bare start of a regular install (the image's, `pip install .`'s). In an
 editable install (`pip install -e`, the test command's) the finder it puts in a `.pth` file runs at
-every start, the bare one's too, and about doubles it: the ratios are printed but not judged there
-(`startup.bare_without_site` shows what site costs). For a regular install's verdicts:
-`python3 -m venv /tmp/v && /tmp/v/bin/pip install . && /tmp/v/bin/python -m benchmarks --only startup`.
+every start, the bare one's too, and about doubles it: a ratio under a goal is printed but not judged there
+(`startup.bare_without_site` shows what site costs). For verdicts against a regular install's bare
+start: `python3 -m venv /tmp/v && /tmp/v/bin/pip install . && /tmp/v/bin/python -m benchmarks --only
+startup` (the children still import zsync from this checkout, as every figure's do: the same code).
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def run(ctx: Context) -> list[Line]:
             f"python -S -c pass {fmt_s(min(times['no_site']))}",
             f"python -c pass {fmt_s(min(times['bare']))}",
             ratio(min(times["no_site"]), min(times["bare"])),
-            "reported (the baseline's share that is site)",
+            "reported (1 - ratio: the baseline's share that is site)",
             None,
             note=_install_kind(),
         ),
@@ -138,17 +139,19 @@ def _line(
         f"spread {min(per_round):.2f}-{max(per_round):.2f}" + (f"; {extra}" if extra else "")
     )
     shown_goal = f"<= {goal if goal is not None else PLAN_GOAL_RATIO:.2f}" + ("" if goal else " (reported)")
-    if goal is not None and _editable():
-        # The goal is against a bare start without zsync's finder in it: reported, not judged, here.
-        note += "; editable install: the baseline includes its finder, so no verdict (README Performance)"
-        goal = None
+    met = None if goal is None or best is None else best <= goal
+    if met and _editable():
+        # An editable install's finder lengthens the bare start and so lowers the ratio: a ratio
+        # over the goal is a FAIL anyway, one under it proves nothing (README Performance).
+        note += "; editable install: the baseline includes its finder, so a ratio under the goal is no PASS"
+        met = None
     return timing(
         f"startup.{name}" + ("[3 files]" if name.startswith("plan") else ""),
         f"{what} {fmt_s(min(times[name]))}",
         f"python -c pass {fmt_s(min(bare))}",
         best,
         shown_goal if name != "version" else "reported",
-        None if goal is None or best is None else best <= goal,
+        met,
         note=note,
     )
 
