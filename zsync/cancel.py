@@ -11,6 +11,7 @@ no `except Exception` on the way swallows it, and the engine adds to it where th
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,9 +39,10 @@ class StopPoint:
 class Cancelled(BaseException):
     """The run was stopped by a signal; `stopped` says where, when the engine knew (else None)."""
 
-    def __init__(self, signum: int) -> None:
+    def __init__(self, signum: int, *, first: bool = False) -> None:
         super().__init__(signum)
         self.signum = signum
+        self.first = first  # the run's first signal (a second one raises even in a deferred section)
         self.stopped: StopPoint | None = None
 
     @property
@@ -78,8 +80,40 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     if _state.requested is None and _state.deferring:
         _state.requested = signum  # the section raises when it ends
         return
+    first = _state.requested is None
     _state.requested = signum
-    raise Cancelled(signum)
+    raise Cancelled(signum, first=first)
+
+
+def _on_unraisable(unraisable: sys.UnraisableHookArgs, /) -> None:
+    """A signal handler runs between any two bytecodes: also inside a weakref callback, a `__del__`
+    or the garbage collector, where Python prints the exception ("Exception ignored in ...", with
+    a traceback) and carries on as if no signal had come. The stop is not lost: it is asked for
+    again, to be raised (or deferred) where the run is."""
+    stop = unraisable.exc_value
+    if not isinstance(stop, Cancelled):
+        _hooks.previous(unraisable)
+        return
+    if stop.first:
+        _state.requested = None  # the signal again, as the first one
+    # Sent from another thread a moment later: `signal.raise_signal` would run the handler here,
+    # in the hook, where an exception is ignored again.
+    again = threading.Timer(_AGAIN_S, signal.pthread_kill, (threading.main_thread().ident, stop.signum))
+    again.daemon = True
+    _hooks.again = again
+    again.start()
+
+
+_AGAIN_S = 0.01
+
+
+class _Hooks:
+    def __init__(self) -> None:
+        self.previous = sys.unraisablehook
+        self.again: threading.Timer | None = None
+
+
+_hooks = _Hooks()
 
 
 @contextmanager
@@ -96,11 +130,16 @@ def handling_signals(*, restore: bool = True) -> Iterator[None]:
         return
     previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS}
     _state.requested, _state.deferring = None, 0
+    _hooks.previous, sys.unraisablehook = sys.unraisablehook, _on_unraisable
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler if restore else signal.SIG_IGN)
+        sys.unraisablehook = _hooks.previous
+        if _hooks.again is not None:
+            _hooks.again.cancel()
+            _hooks.again = None
         _state.requested, _state.deferring = None, 0
 
 
