@@ -33,7 +33,7 @@ def _signal_inside_a_weakref_callback(signum: int) -> None:
 
 def _busy() -> None:
     """Long enough for the signal sent again to arrive (a few milliseconds)."""
-    deadline = time.monotonic() + 2
+    deadline = time.monotonic() + 0.5
     while time.monotonic() < deadline:
         pass
 

@@ -71,6 +71,8 @@ class _State:
     def __init__(self) -> None:
         self.requested: int | None = None  # the signal received, until the run stops
         self.deferring = 0  # depth of deferred() sections
+        self.previous_hook = sys.unraisablehook  # the one handling_signals replaced
+        self.again: threading.Timer | None = None  # a swallowed stop, sent again (_on_unraisable)
 
 
 _state = _State()
@@ -92,7 +94,7 @@ def _on_unraisable(unraisable: sys.UnraisableHookArgs, /) -> None:
     again, to be raised (or deferred) where the run is."""
     stop = unraisable.exc_value
     if not isinstance(stop, Cancelled):
-        _hooks.previous(unraisable)
+        _state.previous_hook(unraisable)
         return
     if stop.first:
         _state.requested = None  # the signal again, as the first one
@@ -100,20 +102,11 @@ def _on_unraisable(unraisable: sys.UnraisableHookArgs, /) -> None:
     # in the hook, where an exception is ignored again.
     again = threading.Timer(_AGAIN_S, signal.pthread_kill, (threading.main_thread().ident, stop.signum))
     again.daemon = True
-    _hooks.again = again
+    _state.again = again
     again.start()
 
 
 _AGAIN_S = 0.01
-
-
-class _Hooks:
-    def __init__(self) -> None:
-        self.previous = sys.unraisablehook
-        self.again: threading.Timer | None = None
-
-
-_hooks = _Hooks()
 
 
 @contextmanager
@@ -130,16 +123,16 @@ def handling_signals(*, restore: bool = True) -> Iterator[None]:
         return
     previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS}
     _state.requested, _state.deferring = None, 0
-    _hooks.previous, sys.unraisablehook = sys.unraisablehook, _on_unraisable
+    _state.previous_hook, sys.unraisablehook = sys.unraisablehook, _on_unraisable
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler if restore else signal.SIG_IGN)
-        sys.unraisablehook = _hooks.previous
-        if _hooks.again is not None:
-            _hooks.again.cancel()
-            _hooks.again = None
+        sys.unraisablehook = _state.previous_hook
+        if _state.again is not None:
+            _state.again.cancel()
+            _state.again = None
         _state.requested, _state.deferring = None, 0
 
 

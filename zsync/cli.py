@@ -200,20 +200,27 @@ def terminal_columns() -> int:
     return columns or 80
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's, with `_HelpFormatter` (its subparsers are of the same class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser; with `only`, one of the commands, the parser of that command alone:
     what it parses, prints for `--help` and says of a wrong argument is the full parser's, but
     ArgumentParser is slow to build (some 1 ms a command), and each run needs one command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="zsync",
-        formatter_class=_HelpFormatter,
         description="Keep a Zenodo dataset in sync with the files and metadata of a zenodo.yaml.",
         epilog="Exit codes: 0 ok, 1 sync or remote failure, 2 bad config or usage. "
         "The token comes from ZENODO_TOKEN or REPREP_ZENODO_TOKEN, a .env file, or the file "
         "REPREP_PATH_ZENODO_TOKEN or the config's path_token names.",
     )
     parser.add_argument("--version", action="version", version=f"zsync {__version__}")
-    common = argparse.ArgumentParser(add_help=False, formatter_class=_HelpFormatter)
+    common = _Parser(add_help=False)
     common.add_argument(
         "-v", "--verbose", action="store_true", help="log every HTTP request (never the token)"
     )
@@ -222,16 +229,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name, (help_text, add_arguments) in _COMMANDS.items():
         if only not in (None, name):
             continue
-        add_arguments(
-            sub.add_parser(
-                name, parents=[common], help=help_text, description=help_text, formatter_class=_HelpFormatter
-            )
-        )
+        add_arguments(sub.add_parser(name, parents=[common], help=help_text, description=help_text))
         if name == "discard" and only is None:
             sub.add_parser(
-                "emulator",
-                help="run a local Zenodo emulator (InvenioRDM API); see `zsync emulator --help`",
-                formatter_class=_HelpFormatter,
+                "emulator", help="run a local Zenodo emulator (InvenioRDM API); see `zsync emulator --help`"
             )
     return parser
 

@@ -258,25 +258,22 @@ _METHODS: dict[str, Callable[..., Any]] = {
 }
 
 
-def _fields_of(obj: object, function: str) -> dict[str, Field]:
-    fields: dict[str, Field] | None = getattr(type(obj), "__zsync_fields__", None)
+def _fields_of(cls: type, function: str, what: str = "instances of @frozen classes") -> dict[str, Field]:
+    fields: dict[str, Field] | None = getattr(cls, "__zsync_fields__", None)
     if fields is None:
-        raise TypeError(f"{function}() should be called on instances of @frozen classes")
+        raise TypeError(f"{function}() should be called on {what}")
     return fields
 
 
 def fields(class_or_instance: object) -> tuple[Field, ...]:
     """As `dataclasses.fields`: the fields of a @frozen class or instance, in order."""
     cls = class_or_instance if isinstance(class_or_instance, type) else type(class_or_instance)
-    found: dict[str, Field] | None = getattr(cls, "__zsync_fields__", None)
-    if found is None:
-        raise TypeError("fields() should be called on @frozen classes or their instances")
-    return tuple(found.values())
+    return tuple(_fields_of(cls, "fields", "@frozen classes or their instances").values())
 
 
 def _replace(obj: Any, /, **changes: Any) -> Any:
     """As `dataclasses.replace`: a copy of `obj` with `changes`, through `__init__` (and `__post_init__`)."""
-    for name in _fields_of(obj, "replace"):
+    for name in _fields_of(type(obj), "replace"):
         if name not in changes:
             changes[name] = getattr(obj, name)
     return type(obj)(**changes)
@@ -288,7 +285,7 @@ _ATOMIC: Final = (type(None), bool, int, float, complex, str, bytes)  # deepcopy
 def asdict(obj: object) -> dict[str, Any]:
     """As `dataclasses.asdict`: the fields as a dict, @frozen values, lists, tuples and dicts in
     them converted likewise, anything else deep-copied."""
-    _fields_of(obj, "asdict")
+    _fields_of(type(obj), "asdict")
     converted: dict[str, Any] = _converted(obj)
     return converted
 

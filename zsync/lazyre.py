@@ -12,10 +12,12 @@ uses never needs it.
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import ModuleType
 from typing import Any
 
 # The real one: under `compiling_lazily`, `re.compile` is `Lazy`, and a pattern a module uses while
@@ -79,3 +81,12 @@ def compiling_lazily() -> Iterator[None]:
         yield
     finally:
         re.compile = compile_now
+
+
+def imported_lazily(name: str) -> ModuleType:
+    """The module `name`, imported under `compiling_lazily` the first time (for an import inside a
+    function: `re.compile` is replaced only when an import will run)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    with compiling_lazily():
+        return importlib.import_module(name)

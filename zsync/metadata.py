@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import re
-import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from html.parser import HTMLParser
@@ -21,7 +20,7 @@ from typing import Any
 
 from zsync import doitext
 from zsync.errors import ConfigError, Problem
-from zsync.lazyre import Lazy, compiling_lazily
+from zsync.lazyre import Lazy, imported_lazily
 from zsync.models import (
     Access,
     Affiliation,
@@ -343,13 +342,7 @@ def _markdown() -> Any:
     """CommonMark with tables. Imported here (a run that renders no description never imports it),
     with its patterns compiled as they are used: it compiles 69 at import, a description uses a
     few (14 for README.md, 16 M instructions saved), the rest never."""
-    if "markdown_it" in sys.modules:  # re.compile is replaced only for the first import
-        from markdown_it import MarkdownIt
-    else:
-        with compiling_lazily():
-            from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark").enable("table")
+    return imported_lazily("markdown_it").MarkdownIt("commonmark").enable("table")
 
 
 # --------------------------------------------------------------------------- text normalisation

@@ -34,10 +34,11 @@ def _release_numbers(version: str) -> tuple[int, int, int] | None:
 
 
 def _semver_key(version: str) -> tuple[tuple[int, int, int], int, _PreKey] | None:
-    release = _release_numbers(version.strip())
+    version = version.strip()
+    release = _release_numbers(version)
     if release is not None:
         return release, 1, ()
-    match = _SEMVER.match(version.strip())
+    match = _SEMVER.match(version)
     if not match:
         return None
     core = (int(match["major"]), int(match["minor"]), int(match["patch"]))
