@@ -364,6 +364,73 @@ def test_broken_stream_deletes_the_entry_and_answers_200_with_errors(
     assert "big.bin" not in emulator.draft_files(rid)
 
 
+def _stream_started(
+    emu: Emulator, rid: str, key: str, token: str, length: int, first: bytes
+) -> socket.socket:
+    """A raw content PUT of `length` bytes that has sent only `first`, once the emulator has begun
+    receiving it (its temporary file exists)."""
+    before = set((emu.data_dir / "blobs").glob("*.part"))
+    sock = socket.create_connection(("127.0.0.1", emu.port), timeout=5)
+    head = (
+        f"PUT /api/records/{rid}/draft/files/{key}/content HTTP/1.1\r\nHost: x\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/octet-stream\r\n"
+        f"Content-Length: {length}\r\nConnection: close\r\n\r\n"
+    )
+    sock.sendall(head.encode() + first)
+    deadline = time.monotonic() + 10
+    while set((emu.data_dir / "blobs").glob("*.part")) == before:
+        assert time.monotonic() < deadline, "the emulator never began receiving the content"
+        time.sleep(0.005)
+    return sock
+
+
+def _reply_status(sock: socket.socket) -> int:
+    raw = b""
+    while chunk := sock.recv(65536):
+        raw += chunk
+    sock.close()
+    return int(raw.partition(b"\r\n")[0].split()[1])
+
+
+def _replace(api: requests.Session, emu: Emulator, rid: str, key: str, data: bytes) -> int:
+    """Delete the entry, upload `data` under the same key; the draft's revision after it."""
+    assert api.delete(file_url(emu, rid, key)).status_code == 204
+    upload(api, emu, rid, key, data)
+    return int(api.get(f"{emu.url}/records/{rid}/draft").json()["revision_id"])
+
+
+def test_a_broken_upload_noticed_late_leaves_the_key_s_new_entry_alone(
+    api: requests.Session, emulator: Emulator, emulator_token: str
+) -> None:
+    """A killed run's upload whose break the server notices only after the next run replaced the file
+    (the soak test met it): the broken request deletes its own entry, not the new one, and does not
+    touch the draft (the next run's metadata save, sent with If-Match, would fail)."""
+    rid = create_draft(api, emulator)
+    api.post(f"{emulator.url}/records/{rid}/draft/files", json=[{"key": "big.bin"}])
+    sock = _stream_started(emulator, rid, "big.bin", emulator_token, 1000, b"x" * 400)
+    revision = _replace(api, emulator, rid, "big.bin", b"new content")
+    sock.shutdown(socket.SHUT_WR)  # now the old stream breaks
+    assert _reply_status(sock) == 200
+    stored = emulator.draft_files(rid)["big.bin"]
+    assert (stored.status, stored.md5) == ("completed", hashlib.md5(b"new content").hexdigest())
+    assert api.get(f"{emulator.url}/records/{rid}/draft").json()["revision_id"] == revision
+
+
+def test_an_upload_finishing_after_its_entry_was_replaced_does_not_write_into_the_new_one(
+    api: requests.Session, emulator: Emulator, emulator_token: str
+) -> None:
+    rid = create_draft(api, emulator)
+    api.post(f"{emulator.url}/records/{rid}/draft/files", json=[{"key": "big.bin"}])
+    sock = _stream_started(emulator, rid, "big.bin", emulator_token, 1000, b"x" * 400)
+    revision = _replace(api, emulator, rid, "big.bin", b"new content")
+    sock.sendall(b"x" * 600)
+    assert _reply_status(sock) == 500
+    stored = emulator.draft_files(rid)["big.bin"]
+    assert (stored.status, stored.md5) == ("completed", hashlib.md5(b"new content").hexdigest())
+    assert api.get(f"{emulator.url}/records/{rid}/draft").json()["revision_id"] == revision
+    assert not list((emulator.data_dir / "blobs").glob("*.part"))
+
+
 def test_content_upload_to_an_edit_draft_is_locked(api: requests.Session, emulator: Emulator) -> None:
     rid = published(api, emulator)
     edit = api.post(f"{emulator.url}/records/{rid}/draft")

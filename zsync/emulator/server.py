@@ -964,12 +964,12 @@ class _Routes:
         if length is None:
             handler.close_connection = True
             raise ApiError(411, "Content-Length is required for file content.")
-        partial = store.prepare_upload(call.user, rid, key, length)
+        upload = store.prepare_upload(call.user, rid, key, length)
         handler._drained = True
         reset_at = max(1, length // 2) if call.reset_upload else None
         digest, received = hashlib.md5(usedforsecurity=False), 0
         throttle = _Throttle(emu.faults.upload_bytes_per_s)
-        with partial.open("wb") as out:
+        with upload.partial.open("wb") as out:
             while received < length:
                 throttle.wait(received)
                 want = min(throttle.chunk_bytes, length - received)
@@ -988,15 +988,15 @@ class _Routes:
                 if reset_at is not None and received >= reset_at:
                     break
         if reset_at is not None:
-            store.abort_upload(rid, key, partial)
+            store.abort_upload(rid, key, upload)
             return None  # the dispatcher resets the connection once the request is logged
         if received < length:
             # A broken stream: Zenodo deletes the entry and still answers 200, with `errors`.
-            store.abort_upload(rid, key, partial)
+            store.abort_upload(rid, key, upload)
             handler.close_connection = True
             message = f"Received {received} of {length} bytes: the upload was interrupted."
             return _Reply(200, {"key": key, "status": "failed", "errors": [{"key": key, "message": message}]})
-        draft, entry = store.finish_upload(rid, key, partial, received, digest.hexdigest())
+        draft, entry = store.finish_upload(rid, key, upload, received, digest.hexdigest())
         return _Reply(200, store.file_document(draft, entry, draft=True))
 
 

@@ -121,6 +121,14 @@ class Parent:
 
 
 @dataclass(frozen=True)
+class Upload:
+    """Content being received: the temporary file it goes to, and the entry (`file_id`) it is for."""
+
+    partial: Path
+    file_id: str
+
+
+@dataclass(frozen=True)
 class StoredFile:
     """A file as the emulator holds it, for tests: the server's md5 and size, and where the bytes are."""
 
@@ -596,8 +604,9 @@ class Store:
             self._changed(rid)
             return draft
 
-    def prepare_upload(self, user: str | None, rid: str, key: str, length: int) -> Path:
-        """Check that content of `length` bytes may go to the entry; return the temporary path to fill."""
+    def prepare_upload(self, user: str | None, rid: str, key: str, length: int) -> Upload:
+        """Check that content of `length` bytes may go to the entry; return the temporary path to fill,
+        with the entry it is for."""
         with self.lock:
             draft = self._writable_draft(user, rid)
             entry = self._entry(draft, key)
@@ -608,29 +617,38 @@ class Store:
             others = sum((e.size or e.content_size or 0) for k, e in draft.files.items() if k != key)
             if length > self.max_file_bytes or others + length > self.max_record_bytes:
                 raise ApiError(400, "File size exceeds the record's quota.")
-            return self.blobs / f"{uuid.uuid4()}.part"
+            return Upload(self.blobs / f"{uuid.uuid4()}.part", entry.file_id)
 
-    def abort_upload(self, rid: str, key: str, partial: Path) -> None:
-        """A broken upload: the server deletes the entry, as Zenodo does."""
-        partial.unlink(missing_ok=True)
+    def abort_upload(self, rid: str, key: str, upload: Upload) -> None:
+        """A broken upload: the server deletes the entry, as Zenodo does. Only the entry the upload
+        was for: when another request has since deleted it and initialised the key again, that new
+        entry stays (in InvenioRDM the broken request's transaction holds the old file record, whose
+        deletion fails as stale and is rolled back)."""
+        upload.partial.unlink(missing_ok=True)
         with self.lock:
             draft = self.drafts.get(rid)
-            if draft is not None and key in draft.files:
+            entry = draft.files.get(key) if draft is not None else None
+            if draft is not None and entry is not None and entry.file_id == upload.file_id:
                 self._drop_unused_blobs([draft.files.pop(key)])
                 self._touch(draft)
                 self._changed(rid)
 
     def finish_upload(
-        self, rid: str, key: str, partial: Path, size: int, md5: str
+        self, rid: str, key: str, upload: Upload, size: int, md5: str
     ) -> tuple[Version, FileEntry]:
         with self.lock:
             draft = self.drafts.get(rid)
             entry = draft.files.get(key) if draft else None
             if draft is None or entry is None:
-                partial.unlink(missing_ok=True)
+                upload.partial.unlink(missing_ok=True)
                 raise ApiError(404, f"File with key {key} not found.")
-            blob = partial.with_suffix("")
-            partial.rename(blob)
+            if entry.file_id != upload.file_id:
+                # Deleted and initialised again while this body streamed: InvenioRDM's write to the
+                # old file record fails as stale (an unhandled error), and the new entry is untouched.
+                upload.partial.unlink(missing_ok=True)
+                raise ApiError(500, "Internal server error: the file changed while its content was sent.")
+            blob = upload.partial.with_suffix("")
+            upload.partial.rename(blob)
             old = dataclasses.replace(entry)
             entry.blob, entry.content_size, entry.content_md5 = blob.name, size, md5
             entry.updated = now_iso()
