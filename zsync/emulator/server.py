@@ -1078,8 +1078,10 @@ class Emulator:
         self.port = server.server_address[1]
         self._store.api_base = self.url
         self._store.html_base = self.url.removesuffix("/api")
+        # serve_forever sees a shutdown only between polls; 10 ms keeps stop() quick (tests start
+        # and stop an emulator each) for a wake-up cost of microseconds.
         self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name="zsync-emulator", daemon=True
+            target=server.serve_forever, args=(0.01,), name="zsync-emulator", daemon=True
         )
         self._thread.start()
         return self
