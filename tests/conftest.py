@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,27 @@ from zsync.emulator import Emulator
 EMULATOR_TOKEN = "test-token"
 # CI checks out shared/ beside the repository; the emulator then refuses the ids Zenodo refuses.
 VOCAB_DIR = Path(__file__).resolve().parents[2] / "shared/data/zenodo-vocab"
+
+
+_PYCACHE = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With PYTHONDONTWRITEBYTECODE set (this workplace sets it), each of the suite's ~400 zsync
+    subprocesses compiled zsync's modules from source again: a fresh clone's `zsync validate` took
+    0.12 s instead of 0.065 s, and the suite ~10 s more on 2 cores. The suite's processes (the xdist
+    workers are started after this hook, and inherit it) write bytecode instead, under a temporary
+    PYTHONPYCACHEPREFIX outside the checkout, removed at the end. Measured back to back in a fresh
+    clone on 2 cores: 118 s -> 108 s."""
+    if "PYTHONDONTWRITEBYTECODE" not in os.environ or "PYTHONPYCACHEPREFIX" in os.environ:
+        return
+    del os.environ["PYTHONDONTWRITEBYTECODE"]
+    config.stash[_PYCACHE] = os.environ["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="zsync-tests-pyc-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _PYCACHE in config.stash:
+        shutil.rmtree(config.stash[_PYCACHE], ignore_errors=True)
 
 
 @pytest.hookimpl(optionalhook=True)
