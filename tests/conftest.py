@@ -12,6 +12,7 @@ import pytest
 from hostile_proxy import HostileProxy
 
 from zsync.emulator import Emulator
+from zsync.localfiles import usable_cores
 
 EMULATOR_TOKEN = "test-token"
 # CI checks out shared/ beside the repository; the emulator then refuses the ids Zenodo refuses.
@@ -45,8 +46,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     Much of the suite waits (on zsync subprocesses, sockets, throttled uploads, deadlines), so one
     worker per core leaves cores idle: on 2 cores the default suite took 94 s with 2 workers, 83 s
     with 3, 81 s with 4. `-n 0` runs it in this process, for a debugger."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return 2 * cores
+    return 2 * usable_cores()
 
 
 @pytest.fixture(autouse=True)

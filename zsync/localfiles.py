@@ -68,13 +68,18 @@ def _stat(path: Path) -> LocalFile:
 _MEMORY_SHARE = 8
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity mask on Linux, else all of them)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def workers(count: int) -> int:
     """Threads to hash `count` files with: at most one per core this process may use, and as many
     blocks as a small share of the available memory holds."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
+    cores = usable_cores()
     try:
         available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
